@@ -1,0 +1,69 @@
+# Urban Exchange: `make run` serves the app, `make test` runs every test. Both start from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := FLASK_APP=wsgi $(BIN)/flask
+STAMP := $(VENV)/.installed
+LANGS := fr
+PG_PORT ?= 55432
+
+.PHONY: run test test-pg install translations extract-messages lint bench clean browser-deps
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . || $(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+## Compile the message catalogues (translations/*/LC_MESSAGES/messages.mo).
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d translations --statistics 2>&1 | grep -v '^$$' || true
+	@$(BIN)/pybabel compile -d translations >/dev/null
+
+## Re-extract strings into messages.pot and merge them into each catalogue.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+instance/.seeded: $(STAMP)
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	touch instance/.seeded
+
+run: install instance/.seeded
+	$(FLASK) db upgrade
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium at /usr/bin/chromium."; \
+	    echo "Install it with: sudo apt-get install chromium   (then run make test again)"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+test: install browser-deps
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## The same suite on PostgreSQL: TEST_DATABASE_URL if set, else a throwaway cluster.
+test-pg: install browser-deps
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  $(BIN)/python -m pytest -q $(PYTEST_ARGS); \
+	else \
+	  PG_PORT=$(PG_PORT) bash scripts/with-postgres.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS); \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests config.py wsgi.py
+	$(BIN)/ruff format --check app tests config.py wsgi.py
+
+clean:
+	rm -rf $(VENV) instance/.seeded

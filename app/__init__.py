@@ -1,0 +1,187 @@
+"""The application factory: create_app() reads as the list of steps that build the app."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, g, request
+from flask_babel import get_locale, get_timezone
+from flask_login import current_user
+
+from config import CONFIGS, ProductionConfig
+
+
+def create_app(config: str | type | None = None, **overrides) -> Flask:
+    """Build the app for `config` ("development", "test", "production" or a class)."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=os.path.join(os.path.dirname(os.path.dirname(__file__)), "instance"),
+    )
+    if config is None:
+        config = os.environ.get("APP_CONFIG", "development")
+    config_class = CONFIGS[config] if isinstance(config, str) else config
+    if config_class is ProductionConfig:
+        ProductionConfig.validate()
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    configure_logging(app)
+    register_extensions(app)
+    register_i18n(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    """Log at INFO so that mail written to the log (no MAIL_SERVER) is visible."""
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension objects to this app."""
+    from app.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.needs_refresh_message = _l("Please log in again.")
+
+    from app.models import User
+
+    @login_manager.user_loader
+    def load_user(identifier: str):
+        """Accept only the current session token of an active account."""
+        user_id, _, token = identifier.partition(":")
+        if not user_id.isdigit() or not token:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_token != token or user.is_blocked:
+            return None
+        return user
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event
+
+        with app.app_context():
+
+            @event.listens_for(db.engine, "connect")
+            def _sqlite_pragmas(dbapi_connection, _record):
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.close()
+
+
+def register_i18n(app: Flask) -> None:
+    """Language: profile, then the switcher's cookie, then Accept-Language. Zone likewise."""
+    from app.extensions import babel
+    from app.timeutil import is_valid_timezone
+
+    def select_locale() -> str:
+        languages = app.config["LANGUAGES"]
+        if current_user and current_user.is_authenticated and current_user.locale in languages:
+            return current_user.locale
+        cookie = request.cookies.get("lang")
+        if cookie in languages:
+            return cookie
+        return request.accept_languages.best_match(list(languages)) or "en"
+
+    def select_timezone() -> str:
+        if (
+            current_user
+            and current_user.is_authenticated
+            and is_valid_timezone(current_user.timezone)
+        ):
+            return current_user.timezone
+        cookie = request.cookies.get("tz")
+        if is_valid_timezone(cookie):
+            return cookie
+        return "UTC"
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register each feature's blueprint explicitly."""
+    from app.account import bp as account_bp
+    from app.auth import bp as auth_bp
+    from app.main import bp as main_bp
+    from app.moderation import bp as moderation_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(account_bp, url_prefix="/account")
+    app.register_blueprint(moderation_bp, url_prefix="/moderation")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """One handler per status: JSON under /api/, an HTML page elsewhere."""
+    from app.errors import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    """Strict CSP without inline script, no framing, no sniffing."""
+    csp = (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
+        if current_user and getattr(current_user, "is_authenticated", False):
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals shared by every template."""
+    from app import permissions
+    from app.templating import register
+
+    register(app)
+
+    @app.context_processor
+    def _globals():
+        return {
+            "permissions": permissions,
+            "current_locale": str(get_locale() or "en"),
+            "current_timezone": str(get_timezone() or "UTC"),
+            "languages": app.config["LANGUAGES"],
+        }
+
+    @app.before_request
+    def _request_start():
+        g.request_started = True
+
+
+def register_cli(app: Flask) -> None:
+    """The `flask` commands: seed-demo, users, worker."""
+    from app.cli import register
+
+    register(app)

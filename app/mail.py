@@ -1,0 +1,164 @@
+"""Mail: rendering into the outbox inside the caller's transaction, and the worker that sends."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import uuid
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import OutboxMessage, User
+from app.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def N_(message: str) -> str:
+    """Mark a mail subject for extraction; queue_mail translates it for the recipient."""
+    return message
+
+
+def _message_id() -> str:
+    domain = current_app.config["BASE_URL"].split("://", 1)[-1].split("/", 1)[0].split(":")[0]
+    return f"<{uuid.uuid4().hex}@{domain or 'urban-exchange'}>"
+
+
+def queue_mail(
+    recipient: User | str,
+    subject: str,
+    template: str,
+    kind: str = "account",
+    locale: str | None = None,
+    headers: dict[str, str] | None = None,
+    **context,
+) -> OutboxMessage:
+    """Render `template` (.txt and .html) in the recipient's language and add it to the outbox.
+
+    The caller commits: the message exists exactly when the change that caused it does.
+    `subject` is a msgid translated in the recipient's language, formatted with context.
+    """
+    if isinstance(recipient, User):
+        address = recipient.email
+        locale = locale or recipient.locale
+        context.setdefault("user", recipient)
+    else:
+        address = recipient
+    locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        context["base_url"] = current_app.config["BASE_URL"]
+        rendered_subject = _(subject, **{k: v for k, v in context.items() if isinstance(v, str)})
+        text = render_template(f"email/{template}.txt", **context)
+        html = render_template(f"email/{template}.html", **context)
+    message = OutboxMessage(
+        message_id=_message_id(),
+        recipient=address,
+        subject=rendered_subject,
+        body_text=text,
+        body_html=html,
+        headers_text="\n".join(f"{k}: {v}" for k, v in (headers or {}).items()),
+        kind=kind,
+        status=OutboxMessage.QUEUED,
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
+    """The MIME message for an outbox row: plain text with an HTML alternative."""
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Message-ID"] = message.message_id
+    email["Date"] = formatdate(message.created_at.timestamp(), localtime=False)
+    for line in (message.headers_text or "").splitlines():
+        name, _sep, value = line.partition(": ")
+        if name and value:
+            email[name] = value
+    email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
+    return email
+
+
+class TemporaryFailure(Exception):
+    """The server could not take the message now; try again later."""
+
+
+def deliver(email: EmailMessage) -> None:
+    """Send one message over SMTP, or write it to the log when no server is configured."""
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        log.info("Mail (no MAIL_SERVER set):\n%s", email.as_string())
+        return
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config["MAIL_USERNAME"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(email)
+    except smtplib.SMTPResponseException as error:
+        if 400 <= error.smtp_code < 500:
+            raise TemporaryFailure(f"{error.smtp_code} {error.smtp_error!r}") from error
+        raise
+    except (TimeoutError, OSError, smtplib.SMTPServerDisconnected) as error:
+        raise TemporaryFailure(str(error)) from error
+
+
+def _claim_due(limit: int) -> list[OutboxMessage]:
+    """Lock and return due messages; other workers on PostgreSQL skip the locked rows."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxMessage.QUEUED)
+        .where(OutboxMessage.next_attempt_at <= utcnow())
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(db.session.scalars(query))
+
+
+def send_due(limit: int = 50, should_stop=lambda: False) -> tuple[int, int]:
+    """Send the messages that are due, one transaction each. Returns (sent, failed)."""
+    sent = failed = 0
+    config = current_app.config
+    while not should_stop():
+        batch = _claim_due(1)
+        if not batch:
+            db.session.rollback()
+            break
+        message = batch[0]
+        try:
+            deliver(build_email(message))
+        except Exception as error:  # noqa: BLE001 - any failure is recorded on the row
+            message.attempts += 1
+            message.last_error = str(error)[:2000]
+            permanent = not isinstance(error, TemporaryFailure)
+            if permanent or message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+                message.status = OutboxMessage.FAILED
+                failed += 1
+            else:
+                delay = config["MAIL_RETRY_BASE_SECONDS"] * 2 ** (message.attempts - 1)
+                message.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            db.session.commit()
+            continue
+        message.status = OutboxMessage.SENT
+        message.attempts += 1
+        message.sent_at = utcnow()
+        db.session.commit()
+        sent += 1
+        if sent + failed >= limit:
+            break
+    return sent, failed

@@ -1,0 +1,7 @@
+"""Home page, health check and the language and time-zone switcher."""
+
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from app.main import routes  # noqa: E402,F401

@@ -1,0 +1,16 @@
+"""All models, imported here so that Alembic and the app see the whole schema."""
+
+from app.models.city import City, Theme
+from app.models.mail import OutboxMessage
+from app.models.moderation import ModerationAction, OfficialRequest
+from app.models.user import Role, User
+
+__all__ = [
+    "City",
+    "ModerationAction",
+    "OfficialRequest",
+    "OutboxMessage",
+    "Role",
+    "Theme",
+    "User",
+]

@@ -1,0 +1,114 @@
+"""Configuration classes; every setting can be overridden from the environment."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    # Signs sessions, CSRF tokens and the links in mails; must be set in production.
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # SQLite file under instance/ unless DATABASE_URL names another database.
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'urban_exchange.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Absolute base for links in mails and feeds.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+
+    # Mail: with no MAIL_SERVER the worker writes messages to the log instead of sending.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Urban Exchange <no-reply@urban-exchange.example>"
+    )
+    # Outbox retries: attempts before a message is marked failed, first back-off in seconds.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
+    MAIL_RETRY_BASE_SECONDS = int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))
+
+    # Rate limits: memory:// keeps counters per process; use redis:// with several instances.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"
+    # Failed logins allowed per account in 15 minutes, and per address in one minute.
+    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes")
+    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "100 per minute")
+    REGISTRATIONS_PER_ADDRESS = os.environ.get("REGISTRATIONS_PER_ADDRESS", "60 per hour")
+    RESETS_PER_ADDRESS = os.environ.get("RESETS_PER_ADDRESS", "30 per hour")
+    RESETS_PER_ACCOUNT = os.environ.get("RESETS_PER_ACCOUNT", "5 per hour")
+
+    # Confirmation and reset links expire after these many seconds.
+    CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
+    RESET_TOKEN_MAX_AGE = 2 * 3600
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    LANGUAGES = {"en": "English", "fr": "Français"}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+    PERMANENT_SESSION_LIFETIME = 7 * 24 * 3600
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    PER_PAGE = 20
+
+
+class DevelopmentConfig(Config):
+    """`make run`: debug off by default, SQLite under instance/."""
+
+    DEBUG = _bool("FLASK_DEBUG")
+
+
+class TestConfig(Config):
+    """The test suite: TEST_DATABASE_URL or a SQLite file chosen by the fixtures."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_SERVER = ""
+    BASE_URL = "http://localhost"
+
+
+class ProductionConfig(Config):
+    """Behind gunicorn: refuses to start without SECRET_KEY; secure cookies."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def validate(cls) -> None:
+        """Stop start-up when a required production setting is missing."""
+        if not os.environ.get("SECRET_KEY"):
+            raise RuntimeError("SECRET_KEY must be set in production")
+        if not os.environ.get("DATABASE_URL"):
+            raise RuntimeError("DATABASE_URL must be set in production")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,271 @@
+"""Shared fixtures: the app on SQLite or TEST_DATABASE_URL, clients, users of every role,
+a real SMTP server on loopback, a live server and Playwright on Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from types import SimpleNamespace
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db, limiter
+from tests.factories import PASSWORD, Factory
+from tests.smtp import SMTPServer
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class CSRFClient(FlaskClient):
+    """A test client that adds the session's CSRF token to form posts, as a browser would."""
+
+    csrf_token: str | None = None
+
+    def fetch_csrf(self) -> str:
+        page = self.get("/auth/register")
+        match = CSRF_RE.search(page.get_data(as_text=True))
+        if not match:
+            page = self.get("/")
+            match = CSRF_RE.search(page.get_data(as_text=True))
+        assert match, "no CSRF token found"
+        self.csrf_token = match.group(1)
+        return self.csrf_token
+
+    def post(self, *args, **kwargs):
+        data = kwargs.get("data")
+        if kwargs.pop("csrf", True) and (data is None or isinstance(data, dict)):
+            data = dict(data or {})
+            if "csrf_token" not in data:
+                data["csrf_token"] = self.csrf_token or self.fetch_csrf()
+            kwargs["data"] = data
+        return super().post(*args, **kwargs)
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """One app for the session; the schema comes from the migrations."""
+    from flask_migrate import upgrade
+
+    url = _database_url(tmp_path_factory)
+    application = create_app("test", SQLALCHEMY_DATABASE_URI=url)
+    application.test_client_class = CSRFClient
+    with application.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _wipe(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _isolation(app):
+    """Every test starts with empty tables, fresh rate-limit counters and default config."""
+    saved = dict(app.config)
+    limiter.reset()
+    yield
+    app.config.clear()
+    app.config.update(saved)
+    _wipe(app)
+    limiter.reset()
+
+
+@pytest.fixture
+def client(app) -> CSRFClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_client(app):
+    """Extra independent clients (other browsers, other people)."""
+    return lambda: app.test_client()
+
+
+@pytest.fixture
+def factory(app) -> Factory:
+    return Factory(app)
+
+
+@pytest.fixture
+def city(factory):
+    return factory.city(
+        name="Rome", country="IT", timezone="Europe/Rome", domains=["comune.roma.it"]
+    )
+
+
+@pytest.fixture
+def other_city(factory):
+    return factory.city(
+        name="Gwangju", country="KR", timezone="Asia/Seoul", domains=["gwangju.go.kr"]
+    )
+
+
+@pytest.fixture
+def users(factory, city, other_city) -> dict[str, SimpleNamespace]:
+    """One person of each role; `official` works for `city`, `other_official` for `other_city`."""
+    return {
+        "participant": factory.user("participant", email="paula@example.net", name="Paula Part"),
+        "official": factory.user(
+            "official", city_id=city.id, email="o.rossi@comune.roma.it", name="Olga Rossi"
+        ),
+        "other_official": factory.user(
+            "official", city_id=other_city.id, email="j.park@gwangju.go.kr", name="Ji Park"
+        ),
+        "moderator": factory.user("moderator", email="mod@example.net", name="Mona Mod"),
+        "admin": factory.user("admin", email="admin@example.net", name="Adam Admin"),
+    }
+
+
+def login(client: CSRFClient, user, password: str | None = None, remember: bool = False):
+    """Log `user` in through the form; returns the response."""
+    response = client.post(
+        "/auth/login",
+        data={
+            "email": user.email,
+            "password": password or user.password,
+            "remember": "y" if remember else "",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    client.csrf_token = None  # the session was renewed
+    return response
+
+
+@pytest.fixture
+def login_as(app, users):
+    """A client logged in as the given role ('anonymous' gives a fresh client)."""
+
+    def _login(role: str) -> CSRFClient:
+        c = app.test_client()
+        if role != "anonymous":
+            login(c, users[role])
+        return c
+
+    return _login
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server (aiosmtpd) on loopback; the app's mail goes to it."""
+    server = SMTPServer()
+    server.start()
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=server.port,
+        MAIL_USE_TLS=False,
+        MAIL_USERNAME="",
+        MAIL_PASSWORD="",
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def send_mail(app):
+    """Run the worker once, as `flask worker --once` would."""
+    from app.mail import send_due
+
+    def _send():
+        with app.app_context():
+            return send_due(limit=1000)
+
+    return _send
+
+
+@pytest.fixture
+def outbox(app):
+    """The queued messages as plain data (for tests that need no SMTP round trip)."""
+    from sqlalchemy import select
+
+    from app.models import OutboxMessage
+
+    def _read():
+        with app.app_context():
+            rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+            return [
+                SimpleNamespace(
+                    recipient=r.recipient,
+                    subject=r.subject,
+                    text=r.body_text,
+                    html=r.body_html,
+                    status=r.status,
+                    kind=r.kind,
+                )
+                for r in rows
+            ]
+
+    return _read
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()
+
+
+# -- Playwright on Debian's Chromium ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ],
+    }
+
+
+__all__ = ["PASSWORD", "login"]
