@@ -27,7 +27,8 @@ def register(app: Flask) -> None:
             created = seed_demo()
             db.session.commit()
         click.echo(
-            "Demo data: {cities} cities, {themes} themes, {users} people added.".format(**created)
+            "Demo data: {cities} cities, {themes} themes, {users} people, "
+            "{practices} practices added.".format(**created)
         )
 
     users = click.Group("users", help="Create and import accounts.")
