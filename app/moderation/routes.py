@@ -110,6 +110,7 @@ def decide_practice(practice_id: int):
     except PracticeError as error:
         db.session.rollback()
         form.note.errors = [str(error)]
+        flash(str(error), "error")
         return _refused(back, practice, form, 409)
     db.session.commit()
     messages = {

@@ -103,9 +103,15 @@ class DecisionForm(FlaskForm):
         description=_l("Required to reject or to ask for changes."),
     )
 
-    def validate_note(self, field):
-        if self.decision.data in ("reject", "request_changes") and not (field.data or "").strip():
-            raise ValidationError(_l("Say why: the author will read it."))
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if (
+            self.decision.data in ("reject", "request_changes")
+            and not (self.note.data or "").strip()
+        ):
+            self.note.errors = [*self.note.errors, _l("Say why: the author will read it.")]
+            return False
+        return ok
 
 
 class ReasonOptionalForm(FlaskForm):
