@@ -183,7 +183,7 @@ def detail(practice_id: int, decision_form=None):
         "practices/detail.html",
         practice=practice,
         rendered={
-            name: render_markdown(getattr(practice, name), heading_offset=2)
+            name: render_markdown(getattr(practice, name), heading_offset=1)
             for name in ("body", "resources", "evidence", "difficulties", "transferability")
         },
         related=related_practices(practice),
