@@ -52,9 +52,7 @@ def test_registration_mails_a_link_that_confirms_the_account(app, client, smtp_s
 def test_address_on_the_city_domain_becomes_official_after_confirming(
     app, client, city, smtp_server, send_mail
 ):
-    client.post(
-        "/auth/register", data=form(email="m.conti@comune.roma.it", city=str(city.id))
-    )
+    client.post("/auth/register", data=form(email="m.conti@comune.roma.it", city=str(city.id)))
     assert row(app, User, email="m.conti@comune.roma.it").role == "participant"
     send_mail()
     path = mail_link(smtp_server, "m.conti@comune.roma.it", "/auth/confirm/")

@@ -12,22 +12,16 @@ from tests.helpers import row, rows
 @pytest.fixture
 def applicant(factory, city):
     """A confirmed participant of Rome whose address is not on Rome's domain list."""
-    return factory.user(
-        "participant", city_id=city.id, email="luca@example.org", name="Luca Neri"
-    )
+    return factory.user("participant", city_id=city.id, email="luca@example.org", name="Luca Neri")
 
 
 def ask(app, c):
-    response = c.post(
-        "/account/official-request", data={"message": "Mobility department, Rome."}
-    )
+    response = c.post("/account/official-request", data={"message": "Mobility department, Rome."})
     assert response.status_code == 302
     return row(app, OfficialRequest, status="pending")
 
 
-def test_participant_with_a_city_asks_and_appears_in_the_queue(
-    app, make_client, applicant, users
-):
+def test_participant_with_a_city_asks_and_appears_in_the_queue(app, make_client, applicant, users):
     from tests.conftest import login
 
     c = make_client()
