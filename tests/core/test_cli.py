@@ -62,9 +62,7 @@ def test_seed_demo_is_idempotent(app, cli):
 
 
 @pytest.mark.parametrize("role", ["participant", "official", "moderator", "admin"])
-def test_users_create_makes_a_confirmed_account_that_logs_in(
-    app, cli, city, make_client, role
-):
+def test_users_create_makes_a_confirmed_account_that_logs_in(app, cli, city, make_client, role):
     args = ["users", "create", f"{role}@example.org", "--password", PASSWORD, "--role", role]
     if role == "official":
         args += ["--city", "Rome"]
@@ -131,7 +129,9 @@ def test_users_import_imports_every_row_and_invites_those_without_password(
     c = make_client()
     path = mail_link(smtp_server, "b.verdi@comune.roma.it", "/auth/reset/")
     assert c.get(path).status_code == 200
-    chosen = c.post(path, data={"password": "my own 55 password", "password_confirm": "my own 55 password"})
+    chosen = c.post(
+        path, data={"password": "my own 55 password", "password_confirm": "my own 55 password"}
+    )
     assert chosen.status_code == 302
     person = imported["b.verdi@comune.roma.it"]
     login(make_client(), person, password="my own 55 password")

@@ -112,7 +112,9 @@ def test_unreachable_server_is_retried_then_marked_failed(app, queued, worker):
     worker()
     first = message(app)
     assert first.status == "queued" and first.attempts == 1
-    assert first.next_attempt_at >= before + timedelta(seconds=app.config["MAIL_RETRY_BASE_SECONDS"])
+    assert first.next_attempt_at >= before + timedelta(
+        seconds=app.config["MAIL_RETRY_BASE_SECONDS"]
+    )
     assert first.last_error
 
     # Time passes: the retry is due, and later ones come at once.
