@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app import create_app
@@ -114,3 +116,50 @@ def test_production_uses_the_secret_key_it_is_given(monkeypatch, tmp_path):
     assert app.config["SECRET_KEY"] == "a-real-production-secret"
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'prod.sqlite'}"
     assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_unexpected_error_is_a_500_page_without_traceback(tmp_path):
+    broken = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'x.sqlite'}")
+
+    def explode():
+        raise RuntimeError("secret internals")
+
+    broken.add_url_rule("/explode", "explode", explode)
+    broken.add_url_rule("/api/v1/explode", "api_explode", explode)
+    c = broken.test_client()
+    page = c.get("/explode")
+    assert page.status_code == 500
+    body = page.get_data(as_text=True)
+    assert "Something went wrong on our side." in body
+    assert "secret internals" not in body and "Traceback" not in body
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    api = c.get("/api/v1/explode")
+    assert api.status_code == 500
+    assert api.get_json()["error"]["code"] == "internal_error"
+
+
+def test_too_many_attempts_page_says_when_to_come_back(client, users):
+    for attempt in range(10):
+        client.post(
+            "/auth/login", data={"email": users["admin"].email, "password": f"nope {attempt}x"}
+        )
+    response = client.post(
+        "/auth/login", data={"email": users["admin"].email, "password": "nope again"}
+    )
+    assert response.status_code == 429
+    assert "Too many attempts. Please try again in 15 minutes." in response.get_data(as_text=True)
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "https://evil.example/", "/\\evil.example"])
+def test_switchers_never_redirect_off_the_site(client, target):
+    response = client.post("/preferences/language", data={"lang": "fr", "next": target})
+    assert response.status_code == 302 and response.location == "/"
+    response = client.post("/preferences/timezone", data={"tz": "UTC", "next": target})
+    assert response.status_code == 302 and response.location == "/"
+    page = client.get("/preferences", query_string={"next": target}).get_data(as_text=True)
+    nexts = re.findall(r'name="next"[^>]*value="([^"]*)"', page)
+    nexts += re.findall(r'value="([^"]*)"[^>]*name="next"', page)
+    # The switchers go home; the footer's own form returns to this very page.
+    assert nexts.count("/") == 2
+    assert all(n == "/" or n.startswith("/preferences?") for n in nexts), nexts
