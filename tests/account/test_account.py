@@ -123,3 +123,34 @@ def test_email_change_to_a_taken_address_reveals_nothing_and_changes_nothing(
     [message] = outbox()
     assert message.recipient == users["moderator"].email
     assert row(app, User, id=users["participant"].id).email == users["participant"].email
+
+
+def test_unconfirmed_account_can_ask_for_a_new_link(app, client, factory, smtp_server, send_mail):
+    person = factory.user(confirmed=False, email="slow@example.org")
+    login(client, person)
+    page = client.get("/account").get_data(as_text=True)
+    assert "Your address is not confirmed yet." in page
+    response = client.post("/auth/confirm/resend", data={})
+    assert response.status_code == 302
+    send_mail()
+    client.get(mail_link(smtp_server, person.email, "/auth/confirm/"))
+    assert row(app, User, id=person.id).confirmed_at is not None
+    assert "Your address is not confirmed yet." not in client.get("/account").get_data(as_text=True)
+
+
+def test_moving_to_the_city_domain_makes_an_official(
+    app, client, factory, city, smtp_server, send_mail, login_as
+):
+    person = factory.user(city_id=city.id, email="gianni@example.org")
+    login(client, person)
+    client.post(
+        "/account/email",
+        data={"email": "g.esposito@comune.roma.it", "current_password": person.password},
+    )
+    assert row(app, User, id=person.id).role == "participant"
+    send_mail()
+    client.get(mail_link(smtp_server, "g.esposito@comune.roma.it", "/auth/confirm/"))
+    stored = row(app, User, id=person.id)
+    assert stored.email == "g.esposito@comune.roma.it" and stored.role == "official"
+    log = login_as("moderator").get("/moderation/log").get_data(as_text=True)
+    assert "official_verified_by_domain" in log and "the system" in log
