@@ -26,6 +26,10 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     if config_class is ProductionConfig:
         ProductionConfig.validate()
     app.config.from_object(config_class)
+    if config_class is ProductionConfig:
+        # Use the values just validated, not the defaults read when config.py was imported.
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
 

@@ -55,7 +55,8 @@ def register(app: Flask) -> None:
                 db.session.rollback()
                 raise click.ClickException(str(error)) from error
             db.session.commit()
-        click.echo(f"Created {user.email} ({user.role}).")
+            # Inside the context: once it closes, the session is gone and `user` detached.
+            click.echo(f"Created {user.email} ({user.role}).")
 
     @users.command("import")
     @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
