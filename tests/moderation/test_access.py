@@ -32,6 +32,26 @@ def moderators(status):
     }
 
 
+def insiders(status, others):
+    """Rome's official gets `status`; every other signed-in role gets `others`."""
+    return {**signed_in(others), "official": status}
+
+
+def draft_readers(status):
+    """A draft of Rome's official: the author and the moderators see it, others get 404."""
+    return {**everyone(404), "official": status, "moderator": status, "admin": status}
+
+
+def draft_writers(status):
+    """Only the author edits a draft; outsiders get 404, moderators 403 (they may see it)."""
+    return {**signed_in(404), "official": status, "moderator": 403, "admin": 403}
+
+
+def archivers(status):
+    """The city's officials and the moderators archive and restore."""
+    return {**signed_in(403), "official": status, "moderator": status, "admin": status}
+
+
 # endpoint, method, path, form data, expected status per role
 MATRIX = [
     ("main.index", "GET", "/", None, everyone(200)),
@@ -110,6 +130,56 @@ MATRIX = [
         moderators(302),
     ),
     (
+        "moderation.decide_practice",
+        "POST",
+        "/moderation/practices/{pending}/decide",
+        {"decision": "approve", "note": ""},
+        moderators(302),
+    ),
+    # -- practices and browsing --
+    ("practices.index", "GET", "/practices/", None, everyone(200)),
+    ("browse.cities", "GET", "/cities/", None, everyone(200)),
+    ("browse.city", "GET", "/cities/{city}", None, everyone(200)),
+    ("browse.theme", "GET", "/themes/health", None, everyone(200)),
+    ("browse.atom", "GET", "/feed.atom", None, everyone(200)),
+    ("practices.history", "GET", "/practices/{practice}/history", None, everyone(200)),
+    ("practices.mine", "GET", "/practices/mine", None, signed_in(200)),
+    ("practices.new", "GET", "/practices/new", None, {**insiders(200, 403), "other_official": 200}),
+    ("practices.detail", "GET", "/practices/{draft}", None, draft_readers(200)),
+    ("practices.edit", "GET", "/practices/{draft}/edit", None, draft_writers(200)),
+    ("practices.submit", "POST", "/practices/{draft}/submit", {}, draft_writers(302)),
+    ("practices.delete", "POST", "/practices/{draft}/delete", {}, draft_writers(302)),
+    (
+        "practices.upload",
+        "POST",
+        "/practices/{draft}/attachments",
+        {},
+        draft_writers(422),
+    ),
+    (
+        "practices.delete_attachment",
+        "POST",
+        "/practices/{draft}/attachments/999999/delete",
+        {},
+        draft_writers(404),
+    ),
+    (
+        "practices.download",
+        "GET",
+        "/practices/{practice}/attachments/999999",
+        None,
+        everyone(404),
+    ),
+    (
+        "practices.discard_edit",
+        "POST",
+        "/practices/{practice}/discard-edit",
+        {},
+        insiders(302, 403),
+    ),
+    ("practices.archive", "POST", "/practices/{practice}/archive", {}, archivers(302)),
+    ("practices.restore", "POST", "/practices/{practice}/restore", {}, archivers(302)),
+    (
         "moderation.set_role",
         "POST",
         "/moderation/users/{target}/role",
@@ -120,14 +190,22 @@ MATRIX = [
 
 
 @pytest.fixture
-def targets(app, factory, city):
-    """A participant to act on and a pending official request to decide."""
+def targets(app, factory, city, users, themes):
+    """A participant to act on, a pending official request, and practices of Rome's official."""
+    from tests.practices.helpers import make_practice
+
     applicant = factory.user("participant", city_id=city.id, email="target@example.org")
+    author = users["official"].id
+    practices = {
+        "practice": make_practice(app, author, status="published"),
+        "draft": make_practice(app, author, status="draft"),
+        "pending": make_practice(app, author, status="pending"),
+    }
     with app.app_context():
         request = OfficialRequest(user_id=applicant.id, city_id=city.id, message="Please")
         db.session.add(request)
         db.session.commit()
-        return {"target": applicant.id, "request": request.id}
+        return {"target": applicant.id, "request": request.id, "city": city.id, **practices}
 
 
 def test_matrix_covers_every_route(app):
