@@ -40,3 +40,49 @@ def assert_no_axe_violations(page) -> None:
         f"axe found {len(violations)} WCAG 2.1 A/AA violation(s) on {page.url}:\n"
         + format_violations(violations)
     )
+
+
+STRUCTURE_SCRIPT = """() => {
+    const ids = {};
+    for (const el of document.querySelectorAll('[id]')) ids[el.id] = (ids[el.id] || 0) + 1;
+    return {
+        duplicateIds: Object.keys(ids).filter((id) => ids[id] > 1),
+        h1: [...document.querySelectorAll('h1')].map((h) => h.innerText.trim()),
+        title: document.title,
+        mains: document.querySelectorAll('main').length,
+    };
+}"""
+
+
+def assert_sound_structure(page, narrow_width: int = 320) -> None:
+    """What axe's WCAG rules leave out: unique ids, one h1, a title that names the page,
+    one main landmark, and reflow at 320 CSS pixels without sideways scrolling (1.4.10)."""
+    facts = page.evaluate(STRUCTURE_SCRIPT)
+    assert facts["duplicateIds"] == [], f"duplicate ids on {page.url}: {facts['duplicateIds']}"
+    assert len(facts["h1"]) == 1 and facts["h1"][0], f"h1 elements on {page.url}: {facts['h1']}"
+    site_name = facts["title"].rpartition(" · ")[2]
+    page_name = facts["title"].rpartition(" · ")[0]
+    assert page_name and not page_name.isdigit(), f"title {facts['title']!r} names no page"
+    assert site_name, facts["title"]
+    assert facts["mains"] == 1, f"{facts['mains']} main landmarks on {page.url}"
+
+    viewport = page.viewport_size
+    page.set_viewport_size({"width": narrow_width, "height": 800})
+    try:
+        overflow = page.evaluate(
+            """() => {
+                const width = document.documentElement.clientWidth;
+                const wide = [...document.querySelectorAll('body *')].filter((el) => {
+                    const box = el.getBoundingClientRect();
+                    return box.right > width + 1 && !el.closest('.table-scroll');
+                });
+                return {scroll: document.documentElement.scrollWidth, width,
+                        wide: wide.slice(0, 5).map((el) => el.tagName.toLowerCase()
+                              + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : ''))};
+            }"""
+        )
+    finally:
+        page.set_viewport_size(viewport)
+    assert overflow["scroll"] <= overflow["width"] and not overflow["wide"], (
+        f"{page.url} scrolls sideways at {narrow_width}px: {overflow}"
+    )
