@@ -204,14 +204,23 @@ def test_keyboard_only_skip_link_log_in_and_log_out(page, site, users):
     expect(page.locator("header").get_by_role("link", name="Log in")).to_be_visible()
 
 
-def test_error_summary_links_move_focus_to_the_field(page, site):
-    page.goto(f"{site}/auth/login")
-    page.locator("main form").get_by_role("button", name="Log in").click()
+def test_errors_take_focus_and_are_tied_to_their_fields(page, site):
+    page.goto(f"{site}/auth/register")
+    page.locator("main form").get_by_role("button", name="Create my account").click()
     summary = page.locator("#error-summary")
-    expect(summary).to_be_visible()
-    summary.get_by_role("link").first.focus()
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Full name")
+
+    name = page.get_by_label("Full name")
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect(name).to_have_accessible_description(re.compile(r"required", re.I))
+    password = page.get_by_label("Password", exact=True)
+    expect(password).to_have_accessible_description(re.compile(r"^At least 10 characters"))
+
+    page.keyboard.press("Tab")
+    assert _focused(page)["text"].startswith("Full name")
     page.keyboard.press("Enter")
-    assert _focused(page)["name"] == "email"
+    expect(name).to_be_focused()
 
 
 # -- without JavaScript -------------------------------------------------------------------------
