@@ -78,7 +78,8 @@ def assert_sound_structure(page, narrow_width: int = 320) -> None:
                 });
                 return {scroll: document.documentElement.scrollWidth, width,
                         wide: wide.slice(0, 5).map((el) => el.tagName.toLowerCase()
-                              + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : ''))};
+                              + (el.id ? '#' + el.id : '')
+                              + (el.className ? '.' + el.className : ''))};
             }"""
         )
     finally:
