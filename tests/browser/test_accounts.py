@@ -160,17 +160,20 @@ def _focused(page) -> dict:
     )
 
 
-def _tab_to(page, text: str, limit: int = 30) -> dict:
-    """Press Tab until an element whose text is `text` has focus; every stop shows focus."""
+def _tab_to(page, text: str | None = None, name: str | None = None, limit: int = 30) -> dict:
+    """Press Tab until the element with this text (or form name) has focus; every stop
+    on the way must show a visible focus indicator."""
     for _ in range(limit):
         page.keyboard.press("Tab")
         focused = _focused(page)
         assert focused["outline"] != "none" and focused["outlineWidth"] >= 2, (
             f"no visible focus on {focused}"
         )
-        if focused["text"] == text:
+        if (text is not None and focused["text"] == text) or (
+            name is not None and focused["name"] == name
+        ):
             return focused
-    raise AssertionError(f"{text!r} not reached with {limit} presses of Tab")
+    raise AssertionError(f"{text or name!r} not reached with {limit} presses of Tab")
 
 
 def test_keyboard_only_skip_link_log_in_and_log_out(page, site, users):
@@ -210,6 +213,18 @@ def test_keyboard_only_skip_link_log_in_and_log_out(page, site, users):
     page.keyboard.press("Enter")
     expect(page.locator(".flashes")).to_contain_text("You are logged out.")
     expect(page.locator("header").get_by_role("link", name="Log in")).to_be_visible()
+
+
+def test_keyboard_only_language_switch_in_the_footer(page, site):
+    page.goto(f"{site}/auth/login")
+    _tab_to(page, name="lang")
+    page.keyboard.press("ArrowDown")  # a closed select changes its value with the arrows
+    assert page.locator("#switch-lang").input_value() == "fr"
+    page.keyboard.press("Tab")
+    assert _focused(page)["text"] == "Change language"
+    page.keyboard.press("Enter")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page).to_have_url(re.compile(r"/auth/login"))
 
 
 def test_errors_take_focus_and_are_tied_to_their_fields(page, site):
