@@ -70,7 +70,12 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 7 * 24 * 3600
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+    # Werkzeug's password hashing method; the tests use a cheaper one to stay fast.
+    PASSWORD_HASH_METHOD = "scrypt"
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    # Attachments of practices: where they are stored and how large one may be.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
     PER_PAGE = 20
 
 
@@ -85,6 +90,7 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = ""

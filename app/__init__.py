@@ -26,6 +26,10 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     if config_class is ProductionConfig:
         ProductionConfig.validate()
     app.config.from_object(config_class)
+    if config_class is ProductionConfig:
+        # Use the values just validated, not the defaults read when config.py was imported.
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
 
@@ -122,10 +126,14 @@ def register_blueprints(app: Flask) -> None:
     """Register each feature's blueprint explicitly."""
     from app.account import bp as account_bp
     from app.auth import bp as auth_bp
+    from app.browse import bp as browse_bp
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
+    from app.practices import bp as practices_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(browse_bp)
+    app.register_blueprint(practices_bp, url_prefix="/practices")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
@@ -168,8 +176,12 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
+        from app.practices.choices import STATUS_LABELS, TOPIC_LABELS
+
         return {
             "permissions": permissions,
+            "topic_labels": TOPIC_LABELS,
+            "status_labels": STATUS_LABELS,
             "current_locale": str(get_locale() or "en"),
             "current_timezone": str(get_timezone() or "UTC"),
             "languages": app.config["LANGUAGES"],

@@ -27,7 +27,8 @@ def register(app: Flask) -> None:
             created = seed_demo()
             db.session.commit()
         click.echo(
-            "Demo data: {cities} cities, {themes} themes, {users} people added.".format(**created)
+            "Demo data: {cities} cities, {themes} themes, {users} people, "
+            "{practices} practices added.".format(**created)
         )
 
     users = click.Group("users", help="Create and import accounts.")
@@ -54,7 +55,8 @@ def register(app: Flask) -> None:
                 db.session.rollback()
                 raise click.ClickException(str(error)) from error
             db.session.commit()
-        click.echo(f"Created {user.email} ({user.role}).")
+            # Inside the context: once it closes, the session is gone and `user` detached.
+            click.echo(f"Created {user.email} ({user.role}).")
 
     @users.command("import")
     @click.argument("file", type=click.File("r", encoding="utf-8-sig"))

@@ -164,4 +164,168 @@ def seed_demo() -> dict[str, int]:
         db.session.add(user)
         created["users"] += 1
     db.session.flush()
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    created["practices"] = seed_practices(cities, people)
+    return created
+
+
+# city, author e-mail, status, themes, tags, title, summary, body, extra fields
+PRACTICES = [
+    (
+        "Granada",
+        None,
+        "published",
+        ["health", "procurement"],
+        ["masks", "twinning"],
+        "50,000 masks donated by Changsha to Granada",
+        "When masks were scarce in March 2020, Changsha sent 50,000 masks to its partner city "
+        "Granada, organised through the two cities' cooperation offices.",
+        "## What happened\n\nChangsha's foreign affairs office offered masks to Granada as soon as "
+        "Spanish stocks ran low. The shipment was cleared by customs within a week and handed to "
+        "health centres and care homes.\n\n## Why it worked\n\n- An existing twinning contact\n"
+        "- One person on each side with authority to decide",
+        {
+            "resources": "Staff time in both international relations offices; air freight paid by the donor.",
+            "evidence": "50,000 masks distributed to 40 care homes within ten days.",
+            "transferability": "Any city with an active partnership can ask; agree on customs paperwork first.",
+        },
+    ),
+    (
+        "Rome",
+        "l.bianchi@comune.roma.it",
+        "published",
+        ["health", "volunteers"],
+        ["masks"],
+        "Masks from Liuzhou for Rome's volunteers",
+        "Liuzhou donated 1,000 masks that Rome gave to the volunteers delivering food and medicine "
+        "to people in quarantine.",
+        "Rome's civil protection coordinated volunteers; the donation from Liuzhou equipped the "
+        "first teams before regional supplies arrived.",
+        {"contact": "Lucia Bianchi, international relations"},
+    ),
+    (
+        "Mannheim",
+        "k.weber@mannheim.de",
+        "published",
+        ["local-economy", "digital-services"],
+        ["business support", "portal"],
+        "“Cope with COVID”: one portal for local businesses",
+        "Mannheim opened a single online portal where businesses find every support measure, "
+        "grant and contact during the pandemic.",
+        "The economic development office gathered federal, state and city measures on one page, "
+        "updated daily, with a hotline for questions.",
+        {
+            "evidence": "Over 20,000 visits in the first month; the hotline answered 3,000 calls.",
+            "difficulties": "Keeping the rules of three levels of government up to date every day.",
+        },
+    ),
+    (
+        "Nice",
+        "s.dubois@ville-nice.fr",
+        "published",
+        ["local-economy"],
+        ["tax relief"],
+        "Occupancy taxes and rents waived for small businesses",
+        "Nice cancelled some occupancy taxes and rents on public property for small businesses "
+        "closed by the lockdown.",
+        "Terraces, market stalls and kiosks on public land paid no fee for the months of closure.",
+        {"resources": "Lost revenue of the city budget, approved by the municipal council."},
+    ),
+    (
+        "Stuttgart",
+        None,
+        "published",
+        ["mobility-transport", "health"],
+        ["public transport"],
+        "High-frequency public transport to avoid crowding",
+        "Stuttgart restored full timetables early so that passengers could keep their distance in "
+        "less crowded buses and trains.",
+        "Instead of cutting services when ridership fell, the transport operator ran the normal "
+        "frequency so that vehicles stayed less full.",
+        {"evidence": "Average occupancy stayed under 30% during the spring of 2020."},
+    ),
+    (
+        "Gwangju",
+        "m.kim@gwangju.go.kr",
+        "published",
+        ["health", "digital-services"],
+        ["data sharing", "alerts"],
+        "Sharing test results and hospital beds with the disease-control centre",
+        "Gwangju shares test results, quarantine cases, mask stocks and hospital beds with the "
+        "national disease-control centre and sends instant phone messages to new cases.",
+        "A shared dashboard updated several times a day lets the city and the national centre "
+        "plan beds and supplies together.",
+        {"transferability": "Needs a legal basis for sharing health data and a single data owner."},
+    ),
+    (
+        "Jakarta",
+        "r.santoso@jakarta.go.id",
+        "pending",
+        ["digital-services"],
+        ["portal"],
+        "A regional portal for practices from other countries",
+        "Jakarta runs a regional portal where practices from other countries are uploaded and "
+        "translated for the region's cities.",
+        "The smart city unit collects practices from partner networks and publishes them in "
+        "Indonesian with a contact for each.",
+        {},
+    ),
+    (
+        "Guangzhou",
+        None,
+        "pending",
+        ["local-economy"],
+        ["recovery"],
+        "Helping businesses resume production",
+        "Guangzhou moved on from containment to helping businesses resume production safely, "
+        "with checklists and fast-track permits.",
+        "A task force visited factories, checked safety plans and issued permits within 48 hours.",
+        {},
+    ),
+]
+
+
+def seed_practices(cities: dict[str, City], people: dict[str, User]) -> int:
+    """Demo practices, created once (matched by title)."""
+    from datetime import timedelta
+
+    from app.models import Practice
+    from app.practices.services import create_practice, submit_practice
+
+    existing = set(db.session.scalars(select(Practice.title)))
+    moderator = people.get("moderator@example.org")
+    created = 0
+    now = utcnow()
+    for index, (city, email, status, themes, tags, title, summary, body, extra) in enumerate(
+        PRACTICES
+    ):
+        if title in existing:
+            continue
+        author = people.get(email) if email else None
+        if author is None:
+            author = people.get("admin@example.org")
+        content = {
+            "title": title,
+            "summary": summary,
+            "body": body,
+            "topic": "covid-19-response" if index < 6 else "recovery",
+            "started_on": "2020-03-15",
+            "implementation": "ended" if status == "published" else "ongoing",
+            "resources": extra.get("resources", ""),
+            "evidence": extra.get("evidence", ""),
+            "difficulties": extra.get("difficulties", ""),
+            "transferability": extra.get("transferability", ""),
+            "contact": extra.get("contact", ""),
+            "themes": themes,
+            "tags": tags,
+        }
+        practice = create_practice(author, content, city_id=cities[city].id)
+        submit_practice(practice, author)
+        if status == "published" and moderator is not None:
+            from app.practices.services import decide_practice
+
+            decide_practice(practice, moderator, "approve")
+            practice.published_at = now - timedelta(days=30 - index)
+        created += 1
+    db.session.flush()
     return created

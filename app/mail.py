@@ -108,6 +108,12 @@ def deliver(email: EmailMessage) -> None:
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
             smtp.send_message(email)
+    except smtplib.SMTPRecipientsRefused as error:
+        # SMTPException is an OSError: without this clause a 5xx refusal would be retried.
+        codes = [code for code, _text in error.recipients.values()]
+        if codes and all(400 <= code < 500 for code in codes):
+            raise TemporaryFailure(str(error.recipients)) from error
+        raise
     except smtplib.SMTPResponseException as error:
         if 400 <= error.smtp_code < 500:
             raise TemporaryFailure(f"{error.smtp_code} {error.smtp_error!r}") from error

@@ -36,3 +36,60 @@ def can_block(actor, target: User) -> bool:
     if target.has_role(Role.MODERATOR):
         return can_administer(actor) and not target.has_role(Role.ADMIN)
     return True
+
+
+# -- practices --------------------------------------------------------------------------------
+
+
+def can_create_practice(user) -> bool:
+    """Confirmed officials (and higher roles attached to a city) write for their city."""
+    return (
+        is_signed_in(user)
+        and user.is_confirmed
+        and user.has_role(Role.OFFICIAL)
+        and user.city_id is not None
+    )
+
+
+def is_practice_insider(user, practice) -> bool:
+    """The author and the officials of the practice's city."""
+    if not is_signed_in(user) or not user.is_confirmed:
+        return False
+    if practice.author_id is not None and practice.author_id == user.id:
+        return True
+    return user.has_role(Role.OFFICIAL) and user.city_id == practice.city_id
+
+
+def can_view_practice(user, practice) -> bool:
+    """Published and archived practices are public; the rest only for insiders and moderators."""
+    from app.models import PracticeStatus
+
+    if practice.status in PracticeStatus.PUBLIC:
+        return True
+    return is_practice_insider(user, practice) or can_moderate(user)
+
+
+def can_edit_practice(user, practice) -> bool:
+    """The author and the city's officials edit; an archived practice is restored first."""
+    from app.models import PracticeStatus
+
+    return practice.status in PracticeStatus.EDITABLE and is_practice_insider(user, practice)
+
+
+def can_see_unpublished_work(user, practice) -> bool:
+    """Who sees drafts of edits, moderation notes and the full revision history."""
+    return is_practice_insider(user, practice) or can_moderate(user)
+
+
+def can_decide_practice(user, practice) -> bool:
+    """Moderators decide, but never on a practice they wrote."""
+    return can_moderate(user) and practice.author_id != user.id
+
+
+def can_archive_practice(user, practice) -> bool:
+    return can_moderate(user) or (
+        is_signed_in(user)
+        and user.has_role(Role.OFFICIAL)
+        and user.city_id == practice.city_id
+        and user.is_confirmed
+    )

@@ -128,6 +128,19 @@ def other_city(factory):
 
 
 @pytest.fixture
+def themes(factory):
+    """A few of the real themes, by slug."""
+    return {
+        slug: factory.theme(slug=slug, name=name)
+        for slug, name in [
+            ("health", "Health"),
+            ("local-economy", "Local economy"),
+            ("mobility-transport", "Mobility and transport"),
+        ]
+    }
+
+
+@pytest.fixture
 def users(factory, city, other_city) -> dict[str, SimpleNamespace]:
     """One person of each role; `official` works for `city`, `other_official` for `other_city`."""
     return {

@@ -5,12 +5,22 @@ from __future__ import annotations
 import itertools
 from types import SimpleNamespace
 
+from werkzeug.security import generate_password_hash
+
 from app.extensions import db
 from app.models import City, Theme, User
 from app.timeutil import utcnow
 
 PASSWORD = "correct horse 42 battery"
 _seq = itertools.count(1)
+_hashes: dict[str, str] = {}
+
+
+def cheap_hash(password: str) -> str:
+    """A fast hash for test accounts; check_password_hash reads the method from the hash."""
+    if password not in _hashes:
+        _hashes[password] = generate_password_hash(password, method="pbkdf2:sha256:1000")
+    return _hashes[password]
 
 
 class Factory:
@@ -56,6 +66,7 @@ class Factory:
         locale="en",
         timezone="UTC",
         blocked=False,
+        created_at=None,
     ) -> SimpleNamespace:
         n = next(_seq)
         with self.app.app_context():
@@ -69,7 +80,11 @@ class Factory:
                 confirmed_at=utcnow() if confirmed else None,
                 blocked_at=utcnow() if blocked else None,
             )
-            user.set_password(password)
+            if created_at is not None:
+                user.created_at = created_at
+            # The production cost (scrypt) is paid where the app hashes; test data need not.
+            user.password_hash = cheap_hash(password)
+            user.password_version = 1
             db.session.add(user)
             db.session.commit()
             return SimpleNamespace(

@@ -153,8 +153,9 @@ def logout():
     if current_user.is_authenticated:
         current_user.end_all_sessions()
         db.session.commit()
-        logout_user()
     session.clear()
+    # After clear(): logout_user() leaves the mark that deletes the remember-me cookie.
+    logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("main.index"))
 
@@ -189,9 +190,8 @@ def reset_password(token: str):
     if form.validate_on_submit():
         set_new_password(user, form.password.data)
         db.session.commit()
-        if current_user.is_authenticated:
-            logout_user()
         session.clear()
+        logout_user()  # after clear(), so that the remember-me cookie is deleted too
         flash(_("Your password is changed. Please log in."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200

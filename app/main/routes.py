@@ -5,12 +5,10 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.extensions import db, limiter
 from app.main import bp
 from app.main.forms import PreferencesForm, TimezoneForm
-from app.models import City, Theme
 from app.security import is_safe_next
 from app.timeutil import is_valid_timezone
 
@@ -26,9 +24,10 @@ def healthz():
 
 @bp.route("/")
 def index():
-    cities = db.session.scalars(select(City).order_by(City.name)).all()
-    themes = db.session.scalars(select(Theme).order_by(Theme.name)).all()
-    return render_template("main/index.html", cities=cities, themes=themes)
+    """The moderated feed."""
+    from app.browse.routes import feed
+
+    return feed()
 
 
 def _back(form_next: str | None):

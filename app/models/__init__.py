@@ -3,9 +3,21 @@
 from app.models.city import City, Theme
 from app.models.mail import OutboxMessage
 from app.models.moderation import ModerationAction, OfficialRequest
+from app.models.practice import (
+    Attachment,
+    Practice,
+    PracticeRevision,
+    PracticeStatus,
+    Tag,
+)
 from app.models.user import Role, User
 
 __all__ = [
+    "Attachment",
+    "Practice",
+    "PracticeRevision",
+    "PracticeStatus",
+    "Tag",
     "City",
     "ModerationAction",
     "OfficialRequest",

@@ -70,7 +70,10 @@ class User(UserMixin, db.Model):
         self.session_token = new_session_token()
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        from flask import current_app
+
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
         self.password_version = (self.password_version or 0) + 1
 
     def check_password(self, password: str) -> bool:

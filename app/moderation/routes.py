@@ -39,19 +39,87 @@ def _require_moderator():
 
 @bp.route("/")
 def queue():
-    """Pending official requests, oldest first, with how long each has waited."""
+    """What waits for a moderator, oldest first, with how long each item has waited."""
+    return _render_queue()
+
+
+def _render_queue(status: int = 200, failed_form=None, failed_id: int | None = None):
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from app.models import Practice, PracticeRevision, PracticeStatus
+    from app.practices.forms import DecisionForm as PracticeDecisionForm
+
     requests = db.session.scalars(
         select(OfficialRequest)
         .where(OfficialRequest.status == OfficialRequest.PENDING)
         .order_by(OfficialRequest.created_at)
     ).all()
+    practices = db.session.scalars(
+        select(Practice)
+        .where(Practice.status == PracticeStatus.PENDING)
+        .options(
+            joinedload(Practice.city), joinedload(Practice.author), selectinload(Practice.themes)
+        )
+        .order_by(Practice.submitted_at, Practice.id)
+    ).all()
+    revisions = db.session.scalars(
+        select(PracticeRevision)
+        .where(PracticeRevision.status == PracticeRevision.PENDING)
+        .options(
+            joinedload(PracticeRevision.practice).joinedload(Practice.city),
+            joinedload(PracticeRevision.author),
+        )
+        .order_by(PracticeRevision.submitted_at, PracticeRevision.id)
+    ).all()
     return render_template(
         "moderation/queue.html",
         official_requests=requests,
+        practices=practices,
+        revisions=revisions,
         now=utcnow(),
         decision_form=DecisionForm(formdata=None),
+        practice_decision_form=PracticeDecisionForm(formdata=None),
+        failed_form=failed_form,
+        failed_id=failed_id,
         reason_form=ReasonForm(formdata=None),
+    ), status
+
+
+@bp.route("/practices/<int:practice_id>/decide", methods=["POST"])
+def decide_practice(practice_id: int):
+    """Approve, reject (reason required) or send back a practice or its pending edit."""
+    from app.models import Practice
+    from app.practices.forms import DecisionForm as PracticeDecisionForm
+    from app.practices.services import PracticeError
+    from app.practices.services import decide_practice as decide
+
+    practice = db.session.get(Practice, practice_id)
+    if practice is None:
+        abort(404)
+    form = PracticeDecisionForm()
+    back = request.form.get("back") == "practice"
+    target = (
+        url_for("practices.detail", practice_id=practice.id)
+        if back
+        else url_for("moderation.queue")
     )
+    if not form.validate_on_submit():
+        return _refused(back, practice, form, 422)
+    try:
+        decide(practice, current_user, form.decision.data, form.note.data or "")
+    except PracticeError as error:
+        db.session.rollback()
+        form.note.errors = [str(error)]
+        flash(str(error), "error")
+        return _refused(back, practice, form, 409)
+    db.session.commit()
+    messages = {
+        "approve": _("Approved: “%(title)s” is public.", title=practice.title),
+        "reject": _("Rejected: the author is told why."),
+        "request_changes": _("Sent back: the author is asked for changes."),
+    }
+    flash(messages[form.decision.data], "success")
+    return redirect(target)
 
 
 def _get_request(request_id: int) -> OfficialRequest:
@@ -218,3 +286,12 @@ def log():
     return render_template(
         "moderation/log.html", form=form, pagination=paginate(query), known_actions=actions
     )
+
+
+def _refused(back: bool, practice, form, status: int):
+    """Show the refused decision again, with what the moderator typed and why it failed."""
+    if back:
+        from app.practices.routes import detail
+
+        return detail(practice.id, decision_form=form), status
+    return _render_queue(status, failed_form=form, failed_id=practice.id)

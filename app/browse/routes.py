@@ -1,0 +1,97 @@
+"""The moderated feed, city and theme pages, and /feed.atom."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from feedgen.feed import FeedGenerator
+from flask import Response, abort, current_app, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.browse import bp
+from app.extensions import db
+from app.markdown import render_markdown
+from app.models import City, Practice, PracticeStatus, Theme
+from app.practices.queries import PracticeFilters, published_query
+from app.practices.routes import render_list
+from app.timeutil import utcnow
+
+
+def feed():
+    """Published practices newest first, filtered as the query string says (served on `/`)."""
+    return render_list("browse/feed.html", PracticeFilters.from_args(request.args))
+
+
+@bp.route("/cities/")
+def cities():
+    from flask import render_template
+
+    rows = db.session.execute(
+        select(City, func.count(Practice.id))
+        .outerjoin(
+            Practice,
+            (Practice.city_id == City.id) & (Practice.status == PracticeStatus.PUBLISHED),
+        )
+        .group_by(City.id)
+        .order_by(City.name)
+    ).all()
+    return render_template("browse/cities.html", rows=rows)
+
+
+@bp.route("/cities/<int:city_id>")
+def city(city_id: int):
+    place = db.session.get(City, city_id)
+    if place is None:
+        abort(404)
+    filters = PracticeFilters.from_args(request.args)
+    filters.city = place.id
+    local_now = utcnow().astimezone(ZoneInfo(place.timezone))
+    return render_list("browse/city.html", filters, city=place, local_now=local_now)
+
+
+@bp.route("/themes/<slug>")
+def theme(slug: str):
+    subject = db.session.scalar(select(Theme).where(Theme.slug == slug))
+    if subject is None:
+        abort(404)
+    filters = PracticeFilters.from_args(request.args)
+    filters.theme = subject.slug
+    return render_list("browse/theme.html", filters, theme=subject)
+
+
+@bp.route("/feed.atom")
+def atom():
+    """Atom feed of published practices, with the same filters as the pages."""
+    filters = PracticeFilters.from_args(request.args)
+    practices = db.session.scalars(published_query(filters).limit(50)).unique().all()
+    base = current_app.config["BASE_URL"]
+    generator = FeedGenerator()
+    query = request.query_string.decode()
+    self_url = base + url_for("browse.atom") + (f"?{query}" if query else "")
+    generator.id(self_url)
+    generator.title(_("Urban Exchange: practices that worked"))
+    generator.subtitle(_("Practices shared by cities and approved by the moderators."))
+    generator.link(href=base + url_for("main.index", **filters.as_args()), rel="alternate")
+    generator.link(href=self_url, rel="self")
+    generator.language(request.accept_languages.best or "en")
+    generator.updated(
+        max(
+            (p.updated_at for p in practices), default=datetime(2020, 3, 27, tzinfo=ZoneInfo("UTC"))
+        )
+    )
+    for practice in practices:
+        entry = generator.add_entry(order="append")
+        link = base + url_for("practices.detail", practice_id=practice.id)
+        entry.id(link)
+        entry.title(practice.title)
+        entry.link(href=link, rel="alternate")
+        entry.published(practice.published_at)
+        entry.updated(practice.updated_at)
+        entry.author(name=practice.city.name)
+        entry.summary(practice.summary)
+        entry.content(str(render_markdown(practice.body)), type="html")
+        for theme in practice.themes:
+            entry.category(term=theme.slug, label=theme.name)
+    return Response(generator.atom_str(pretty=True), mimetype="application/atom+xml")

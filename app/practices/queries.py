@@ -1,0 +1,151 @@
+"""Reading practices: the filters shared by the feed, lists, Atom and (later) the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.models import City, Practice, PracticeStatus, Tag, Theme
+from app.models.city import is_country_code
+from app.models.practice import TOPICS, practice_tag, practice_theme
+
+
+@dataclass
+class PracticeFilters:
+    """Filters from a query string; invalid values are dropped, not trusted."""
+
+    q: str = ""
+    theme: str = ""
+    city: int | None = None
+    country: str = ""
+    region: str = ""
+    topic: str = ""
+    tag: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> PracticeFilters:
+        city = args.get("city", "")
+        country = (args.get("country") or "").strip().upper()
+        region = (args.get("region") or "").strip().lower()
+        topic = (args.get("topic") or "").strip()
+        return cls(
+            q=" ".join((args.get("q") or "").split())[:200],
+            theme=(args.get("theme") or "").strip()[:64],
+            city=int(city) if city.isdigit() and len(city) < 10 else None,
+            country=country if is_country_code(country) else "",
+            region=region if region in ("eu", "non-eu") else "",
+            topic=topic if topic in TOPICS else "",
+            tag=(args.get("tag") or "").strip()[:64],
+        )
+
+    def as_args(self, **changes) -> dict:
+        data = {
+            "q": self.q,
+            "theme": self.theme,
+            "city": self.city,
+            "country": self.country,
+            "region": self.region,
+            "topic": self.topic,
+            "tag": self.tag,
+        }
+        data.update(changes)
+        return {k: v for k, v in data.items() if v not in (None, "")}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.as_args())
+
+
+def apply_filters(query: Select, filters: PracticeFilters, skip_theme: bool = False) -> Select:
+    """Narrow a select over Practice by the filters (Practice must be in the FROM)."""
+    needs_city = filters.country or filters.region
+    if needs_city:
+        query = query.join(City, City.id == Practice.city_id)
+        if filters.country:
+            query = query.where(City.country_code == filters.country)
+        if filters.region:
+            query = query.where(City.is_eu.is_(filters.region == "eu"))
+    if filters.city is not None:
+        query = query.where(Practice.city_id == filters.city)
+    if filters.topic:
+        query = query.where(Practice.topic == filters.topic)
+    if filters.theme and not skip_theme:
+        query = query.where(
+            Practice.id.in_(
+                select(practice_theme.c.practice_id)
+                .join(Theme, Theme.id == practice_theme.c.theme_id)
+                .where(Theme.slug == filters.theme)
+            )
+        )
+    if filters.tag:
+        query = query.where(
+            Practice.id.in_(
+                select(practice_tag.c.practice_id)
+                .join(Tag, Tag.id == practice_tag.c.tag_id)
+                .where(Tag.slug == filters.tag)
+            )
+        )
+    if filters.q:
+        needle = f"%{filters.q.lower()}%"
+        query = query.where(
+            or_(func.lower(Practice.title).like(needle), func.lower(Practice.summary).like(needle))
+        )
+    return query
+
+
+def with_card_data(query: Select) -> Select:
+    """Eager-load what a practice card shows, in a fixed number of statements."""
+    return query.options(
+        joinedload(Practice.city),
+        selectinload(Practice.themes),
+        selectinload(Practice.tags),
+    )
+
+
+def published_query(filters: PracticeFilters) -> Select:
+    query = select(Practice).where(Practice.status == PracticeStatus.PUBLISHED)
+    query = apply_filters(query, filters)
+    return with_card_data(query).order_by(Practice.published_at.desc(), Practice.id.desc())
+
+
+def theme_counts(filters: PracticeFilters) -> dict[int, int]:
+    """Published practices per theme under the other filters (one statement)."""
+    query = (
+        select(practice_theme.c.theme_id, func.count())
+        .select_from(Practice)
+        .join(practice_theme, practice_theme.c.practice_id == Practice.id)
+        .where(Practice.status == PracticeStatus.PUBLISHED)
+        .group_by(practice_theme.c.theme_id)
+    )
+    query = apply_filters(query, filters, skip_theme=True)
+    return dict(db.session.execute(query).all())
+
+
+def related_practices(practice: Practice, limit: int = 5) -> list[Practice]:
+    """Other published practices sharing a theme, newest first."""
+    theme_ids = [t.id for t in practice.themes]
+    if not theme_ids:
+        return []
+    query = with_card_data(
+        select(Practice)
+        .where(Practice.status == PracticeStatus.PUBLISHED, Practice.id != practice.id)
+        .where(
+            Practice.id.in_(
+                select(practice_theme.c.practice_id).where(practice_theme.c.theme_id.in_(theme_ids))
+            )
+        )
+        .order_by(Practice.published_at.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def all_themes() -> list[Theme]:
+    return list(db.session.scalars(select(Theme).order_by(Theme.name)))
+
+
+def all_cities() -> list[City]:
+    return list(db.session.scalars(select(City).order_by(City.name)))

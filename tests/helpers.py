@@ -1,0 +1,81 @@
+"""Small helpers shared by the client-level tests: links in mails, cookies, tokens, rows."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from app.extensions import db
+
+LINK_RE = re.compile(r"https?://localhost(/\S+)")
+
+
+def link_in(text: str, prefix: str) -> str:
+    """The path of the first link in `text` that starts with `prefix`."""
+    for path in LINK_RE.findall(text):
+        if path.startswith(prefix):
+            return path
+    raise AssertionError(f"no link starting with {prefix!r} in:\n{text}")
+
+
+def mail_link(smtp_server, address: str, prefix: str) -> str:
+    """The link starting with `prefix` in the last message `address` received (text part)."""
+    messages = smtp_server.to(address)
+    assert messages, f"no mail to {address}; got {[m['To'] for m in smtp_server.messages]}"
+    return link_in(smtp_server.text_of(messages[-1]), prefix)
+
+
+def backdated_token(app, purpose: str, payload: dict, seconds_ago: int) -> str:
+    """A token signed like the app's, but issued `seconds_ago` seconds in the past."""
+
+    class _Backdated(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - seconds_ago
+
+    serializer = URLSafeTimedSerializer(
+        app.config["SECRET_KEY"], salt=f"urban-exchange:{purpose}", signer=_Backdated
+    )
+    return serializer.dumps(payload)
+
+
+def cookie(client, name: str) -> str | None:
+    found = client.get_cookie(name)
+    return found.value if found else None
+
+
+def copy_cookies(source, target, *names: str) -> None:
+    """Give `target` the cookies of `source`, as someone who stole them would."""
+    for name in names:
+        value = cookie(source, name)
+        assert value, f"{name} cookie missing"
+        target.set_cookie(name, value)
+
+
+def is_signed_in(client) -> bool:
+    """True when /account answers (a signed-in page) instead of redirecting to the login."""
+    response = client.get("/account")
+    if response.status_code == 200:
+        return True
+    assert response.status_code == 302 and "/auth/login" in response.location
+    return False
+
+
+def row(app, model, **where):
+    """One row as a detached object (attributes loaded), or None."""
+    with app.app_context():
+        query = select(model).filter_by(**where)
+        found = db.session.scalars(query).first()
+        if found is not None:
+            db.session.expunge(found)
+        return found
+
+
+def rows(app, model, **where) -> list:
+    with app.app_context():
+        found = db.session.scalars(select(model).filter_by(**where)).all()
+        for item in found:
+            db.session.expunge(item)
+        return list(found)

@@ -1,0 +1,333 @@
+"""Who may open which page and run which action, for every route of the foundation."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.models import ModerationAction, OfficialRequest, User
+from tests.helpers import row, rows
+
+ROLES = ["anonymous", "participant", "official", "other_official", "moderator", "admin"]
+LOGIN = "login"  # a redirect to the login page
+STAFF = ("moderator", "admin")
+
+
+def everyone(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status, anonymous=LOGIN):
+    return {**everyone(status), "anonymous": anonymous}
+
+
+def moderators(status):
+    return {
+        "anonymous": LOGIN,
+        "participant": 403,
+        "official": 403,
+        "other_official": 403,
+        "moderator": status,
+        "admin": status,
+    }
+
+
+def insiders(status, others):
+    """Rome's official gets `status`; every other signed-in role gets `others`."""
+    return {**signed_in(others), "official": status}
+
+
+def draft_readers(status):
+    """A draft of Rome's official: the author and the moderators see it, others get 404."""
+    return {**everyone(404), "official": status, "moderator": status, "admin": status}
+
+
+def draft_writers(status):
+    """Only the author edits a draft; outsiders get 404, moderators 403 (they may see it)."""
+    return {**signed_in(404), "official": status, "moderator": 403, "admin": 403}
+
+
+def archivers(status):
+    """The city's officials and the moderators archive and restore."""
+    return {**signed_in(403), "official": status, "moderator": status, "admin": status}
+
+
+# endpoint, method, path, form data, expected status per role
+MATRIX = [
+    ("main.index", "GET", "/", None, everyone(200)),
+    ("main.healthz", "GET", "/healthz", None, everyone(200)),
+    ("main.preferences", "GET", "/preferences", None, everyone(200)),
+    ("main.set_language", "POST", "/preferences/language", {"lang": "fr"}, everyone(302)),
+    ("main.set_timezone", "POST", "/preferences/timezone", {"tz": "Asia/Seoul"}, everyone(302)),
+    ("auth.register", "GET", "/auth/register", None, signed_in(302, anonymous=200)),
+    ("auth.check_mail", "GET", "/auth/check-mail", None, everyone(200)),
+    ("auth.confirm", "GET", "/auth/confirm/not-a-token", None, everyone(302)),
+    ("auth.resend_confirmation", "POST", "/auth/confirm/resend", {}, signed_in(302)),
+    ("auth.login", "GET", "/auth/login", None, signed_in(302, anonymous=200)),
+    ("auth.logout", "POST", "/auth/logout", {}, everyone(302)),
+    ("auth.reset_request", "GET", "/auth/reset", None, everyone(200)),
+    ("auth.reset_password", "GET", "/auth/reset/not-a-token", None, everyone(302)),
+    ("account.profile", "GET", "/account", None, signed_in(200)),
+    (
+        "account.update_profile",
+        "POST",
+        "/account/profile",
+        {"name": "New Name", "city": "", "timezone": "UTC", "locale": "en"},
+        signed_in(302),
+    ),
+    (
+        "account.change_password",
+        "POST",
+        "/account/password",
+        {"current_password": "wrong one 123", "password": "x", "password_confirm": "x"},
+        signed_in(422),
+    ),
+    (
+        "account.change_email",
+        "POST",
+        "/account/email",
+        {"email": "new.address@example.org", "current_password": "correct horse 42 battery"},
+        signed_in(302),
+    ),
+    # Only a participant with a city may ask; the fixture participant has none.
+    (
+        "account.request_official",
+        "POST",
+        "/account/official-request",
+        {"message": "x"},
+        signed_in(403),
+    ),
+    ("moderation.queue", "GET", "/moderation/", None, moderators(200)),
+    ("moderation.users", "GET", "/moderation/users", None, moderators(200)),
+    ("moderation.user_detail", "GET", "/moderation/users/{target}", None, moderators(200)),
+    ("moderation.log", "GET", "/moderation/log", None, moderators(200)),
+    (
+        "moderation.approve_official",
+        "POST",
+        "/moderation/officials/{request}/approve",
+        {},
+        moderators(302),
+    ),
+    (
+        "moderation.decline_official",
+        "POST",
+        "/moderation/officials/{request}/decline",
+        {"reason": "No"},
+        moderators(302),
+    ),
+    (
+        "moderation.block",
+        "POST",
+        "/moderation/users/{target}/block",
+        {"reason": "Spam"},
+        moderators(302),
+    ),
+    (
+        "moderation.unblock",
+        "POST",
+        "/moderation/users/{target}/unblock",
+        {"reason": "Sorry"},
+        moderators(302),
+    ),
+    (
+        "moderation.decide_practice",
+        "POST",
+        "/moderation/practices/{pending}/decide",
+        {"decision": "approve", "note": ""},
+        moderators(302),
+    ),
+    # -- practices and browsing --
+    ("practices.index", "GET", "/practices/", None, everyone(200)),
+    ("browse.cities", "GET", "/cities/", None, everyone(200)),
+    ("browse.city", "GET", "/cities/{city}", None, everyone(200)),
+    ("browse.theme", "GET", "/themes/health", None, everyone(200)),
+    ("browse.atom", "GET", "/feed.atom", None, everyone(200)),
+    ("practices.history", "GET", "/practices/{practice}/history", None, everyone(200)),
+    ("practices.mine", "GET", "/practices/mine", None, signed_in(200)),
+    ("practices.new", "GET", "/practices/new", None, {**insiders(200, 403), "other_official": 200}),
+    ("practices.detail", "GET", "/practices/{draft}", None, draft_readers(200)),
+    ("practices.edit", "GET", "/practices/{draft}/edit", None, draft_writers(200)),
+    ("practices.submit", "POST", "/practices/{draft}/submit", {}, draft_writers(302)),
+    ("practices.delete", "POST", "/practices/{draft}/delete", {}, draft_writers(302)),
+    (
+        "practices.upload",
+        "POST",
+        "/practices/{draft}/attachments",
+        {},
+        draft_writers(422),
+    ),
+    (
+        "practices.delete_attachment",
+        "POST",
+        "/practices/{draft}/attachments/999999/delete",
+        {},
+        draft_writers(404),
+    ),
+    (
+        "practices.download",
+        "GET",
+        "/practices/{practice}/attachments/999999",
+        None,
+        everyone(404),
+    ),
+    (
+        "practices.discard_edit",
+        "POST",
+        "/practices/{practice}/discard-edit",
+        {},
+        insiders(302, 403),
+    ),
+    ("practices.archive", "POST", "/practices/{practice}/archive", {}, archivers(302)),
+    ("practices.restore", "POST", "/practices/{practice}/restore", {}, archivers(302)),
+    (
+        "moderation.set_role",
+        "POST",
+        "/moderation/users/{target}/role",
+        {"role": "moderator"},
+        {**moderators(302), "moderator": 403},
+    ),
+]
+
+
+@pytest.fixture
+def targets(app, factory, city, users, themes):
+    """A participant to act on, a pending official request, and practices of Rome's official."""
+    from tests.practices.helpers import make_practice
+
+    applicant = factory.user("participant", city_id=city.id, email="target@example.org")
+    author = users["official"].id
+    practices = {
+        "practice": make_practice(app, author, status="published"),
+        "draft": make_practice(app, author, status="draft"),
+        "pending": make_practice(app, author, status="pending"),
+    }
+    with app.app_context():
+        request = OfficialRequest(user_id=applicant.id, city_id=city.id, message="Please")
+        db.session.add(request)
+        db.session.commit()
+        return {"target": applicant.id, "request": request.id, "city": city.id, **practices}
+
+
+def test_matrix_covers_every_route(app):
+    covered = {endpoint for endpoint, *_ in MATRIX} | {"static"}
+    assert {rule.endpoint for rule in app.url_map.iter_rules()} == covered
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    "endpoint, method, path, data, expected", MATRIX, ids=[m[0] for m in MATRIX]
+)
+def test_access(login_as, targets, role, endpoint, method, path, data, expected):
+    c = login_as(role)
+    url = path.format(**targets)
+    if method == "GET":
+        response = c.get(url)
+    else:
+        response = c.post(url, data=data)
+    want = expected[role]
+    if want == LOGIN:
+        assert response.status_code == 302
+        assert "/auth/login" in response.location
+    else:
+        assert response.status_code == want, response.get_data(as_text=True)[:300]
+        if want == 302:
+            assert "/auth/login?next" not in response.location
+
+
+def test_only_admin_changes_roles(app, login_as, users):
+    target = users["participant"]
+    moderator = login_as("moderator")
+    assert (
+        moderator.post(f"/moderation/users/{target.id}/role", data={"role": "admin"}).status_code
+        == 403
+    )
+    assert row(app, User, id=target.id).role == "participant"
+    page = moderator.get(f"/moderation/users/{target.id}").get_data(as_text=True)
+    assert "Change the role" not in page
+
+    admin = login_as("admin")
+    assert "Change the role" in admin.get(f"/moderation/users/{target.id}").get_data(as_text=True)
+    admin.post(f"/moderation/users/{target.id}/role", data={"role": "moderator"})
+    assert row(app, User, id=target.id).role == "moderator"
+    [action] = rows(app, ModerationAction, action="role_changed")
+    assert action.actor_id == users["admin"].id and "participant → moderator" in action.reason
+
+
+def test_admin_cannot_make_an_official_without_a_city(app, login_as, users):
+    admin = login_as("admin")
+    page = admin.post(
+        f"/moderation/users/{users['participant'].id}/role",
+        data={"role": "official"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "An official needs a city." in page
+    assert row(app, User, id=users["participant"].id).role == "participant"
+
+
+def test_admin_cannot_change_their_own_role(app, login_as, users):
+    admin = login_as("admin")
+    page = admin.post(
+        f"/moderation/users/{users['admin'].id}/role",
+        data={"role": "participant"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "You cannot change your own role." in page
+    assert row(app, User, id=users["admin"].id).role == "admin"
+
+
+@pytest.mark.parametrize("victim", ["admin", "moderator"])
+def test_moderator_cannot_block_an_admin_or_another_moderator(
+    app, factory, login_as, users, victim
+):
+    target = users[victim] if victim == "admin" else factory.user("moderator")
+    moderator = login_as("moderator")
+    response = moderator.post(f"/moderation/users/{target.id}/block", data={"reason": "x"})
+    assert response.status_code == 403
+    assert row(app, User, id=target.id).blocked_at is None
+    assert rows(app, ModerationAction) == []
+
+
+def test_admin_blocks_a_moderator_but_not_another_admin(app, factory, login_as, users):
+    admin = login_as("admin")
+    response = admin.post(
+        f"/moderation/users/{users['moderator'].id}/block", data={"reason": "Abuse"}
+    )
+    assert response.status_code == 302
+    assert row(app, User, id=users["moderator"].id).blocked_at is not None
+    other_admin = factory.user("admin")
+    response = admin.post(f"/moderation/users/{other_admin.id}/block", data={"reason": "x"})
+    assert response.status_code == 403
+    assert row(app, User, id=other_admin.id).blocked_at is None
+
+
+def test_block_needs_a_reason_and_unblock_restores_login(app, login_as, make_client, users):
+    from tests.conftest import login
+
+    moderator = login_as("moderator")
+    target = users["official"]
+    page = moderator.post(
+        f"/moderation/users/{target.id}/block", data={"reason": ""}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Give a reason for blocking." in page
+    assert row(app, User, id=target.id).blocked_at is None
+
+    moderator.post(f"/moderation/users/{target.id}/block", data={"reason": "Spam"})
+    refused = make_client().post(
+        "/auth/login", data={"email": target.email, "password": target.password}
+    )
+    assert refused.status_code == 403
+    moderator.post(f"/moderation/users/{target.id}/unblock", data={"reason": "Appeal"})
+    login(make_client(), target)
+    actions = [a.action for a in rows(app, ModerationAction, target_id=target.id)]
+    assert sorted(actions) == ["user_blocked", "user_unblocked"]
+    log = moderator.get("/moderation/log?action=user_blocked").get_data(as_text=True)
+    assert "user_blocked" in log and "Spam" in log and "Appeal" not in log
+
+
+def test_unknown_account_is_404(login_as):
+    assert login_as("moderator").get("/moderation/users/999999").status_code == 404
+
+
+def test_users_search_filters_by_name_or_address(login_as, users):
+    page = login_as("moderator").get("/moderation/users?q=gwangju").get_data(as_text=True)
+    assert "Ji Park" in page and "Olga Rossi" not in page
