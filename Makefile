@@ -25,7 +25,7 @@ translations: $(STAMP)
 
 ## Re-extract strings into messages.pot and merge them into each catalogue.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --ignore-dirs ".* .venv node_modules" -o translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 instance/.seeded: $(STAMP)
