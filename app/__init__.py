@@ -176,9 +176,12 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
+        from app.labels import ACTION_LABELS, ROLE_LABELS
         from app.practices.choices import STATUS_LABELS, TOPIC_LABELS
 
         return {
+            "role_labels": ROLE_LABELS,
+            "action_labels": ACTION_LABELS,
             "permissions": permissions,
             "topic_labels": TOPIC_LABELS,
             "status_labels": STATUS_LABELS,

@@ -8,6 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import ValidationError
+from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.models import City
@@ -65,17 +66,22 @@ class ValidTimezone:
             raise ValidationError(_l("Choose a time zone from the list."))
 
 
+def options(pairs) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def city_choices(blank: str | None = None) -> list[tuple[str, str]]:
     cities = db.session.scalars(select(City).order_by(City.name)).all()
     choices = [(str(c.id), f"{c.name} ({c.country_name})") for c in cities]
     if blank is not None:
         choices.insert(0, ("", blank))
-    return choices
+    return options(choices)
 
 
 def timezone_choices() -> list[tuple[str, str]]:
-    return [(z, z.replace("_", " ")) for z in all_timezones()]
+    return options((z, z.replace("_", " ")) for z in all_timezones())
 
 
 def language_choices() -> list[tuple[str, str]]:
-    return list(current_app.config["LANGUAGES"].items())
+    return options(current_app.config["LANGUAGES"].items())

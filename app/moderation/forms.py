@@ -5,6 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.forms_common import options
+from app.labels import ROLE_LABELS
+
 
 class DecisionForm(FlaskForm):
     """Approve or decline with an optional note."""
@@ -21,12 +24,7 @@ class ReasonForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = SelectField(
         _l("Role"),
-        choices=[
-            ("participant", _l("Participant")),
-            ("official", _l("Official")),
-            ("moderator", _l("Moderator")),
-            ("admin", _l("Admin")),
-        ],
+        choices=options(ROLE_LABELS.items()),
     )
 
 

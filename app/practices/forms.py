@@ -9,6 +9,7 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField, Te
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.forms_common import options
 from app.models.practice import IMPLEMENTATION, TOPICS
 from app.practices.choices import IMPLEMENTATION_LABELS, TOPIC_LABELS
 from app.practices.queries import all_themes
@@ -40,10 +41,10 @@ class PracticeForm(FlaskForm):
         validators=[Optional(), Length(max=500)],
         description=_l("Free keywords, separated by commas (for example: masks, twinning)."),
     )
-    topic = SelectField(_l("Topic"), choices=[(t, TOPIC_LABELS[t]) for t in TOPICS])
+    topic = SelectField(_l("Topic"), choices=options((t, TOPIC_LABELS[t]) for t in TOPICS))
     started_on = DateField(_l("Started on"), validators=[Optional()])
     implementation = SelectField(
-        _l("State of the practice"), choices=[(s, IMPLEMENTATION_LABELS[s]) for s in IMPLEMENTATION]
+        _l("State of the practice"), choices=options((s, IMPLEMENTATION_LABELS[s]) for s in IMPLEMENTATION)
     )
     resources = TextAreaField(
         _l("Resources needed"),
@@ -71,7 +72,7 @@ class PracticeForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.themes.choices = [(t.slug, t.display_name) for t in all_themes()]
+        self.themes.choices = options((t.slug, t.display_name) for t in all_themes())
 
     def validate_started_on(self, field):
         if field.data and field.data > utcnow().date():
@@ -91,11 +92,11 @@ class DecisionForm(FlaskForm):
 
     decision = SelectField(
         _l("Decision"),
-        choices=[
+        choices=options([
             ("approve", _l("Approve and publish")),
             ("request_changes", _l("Ask for changes")),
             ("reject", _l("Reject")),
-        ],
+        ]),
     )
     note = TextAreaField(
         _l("Note to the author"),
