@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from app.account import bp as account_bp
     from app.auth import bp as auth_bp
     from app.browse import bp as browse_bp
+    from app.exchanges import bp as exchanges_bp
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
     from app.practices import bp as practices_bp
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(browse_bp)
     app.register_blueprint(practices_bp, url_prefix="/practices")
+    app.register_blueprint(exchanges_bp, url_prefix="/exchanges")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")

@@ -28,7 +28,7 @@ def register(app: Flask) -> None:
             db.session.commit()
         click.echo(
             "Demo data: {cities} cities, {themes} themes, {users} people, "
-            "{practices} practices added.".format(**created)
+            "{practices} practices, {exchanges} exchanges added.".format(**created)
         )
 
     users = click.Group("users", help="Create and import accounts.")

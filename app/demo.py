@@ -166,6 +166,7 @@ def seed_demo() -> dict[str, int]:
     db.session.flush()
     people = {u.email: u for u in db.session.scalars(select(User))}
     created["practices"] = seed_practices(cities, people)
+    created["exchanges"] = seed_exchanges(cities, people)
     return created
 
 
@@ -326,6 +327,95 @@ def seed_practices(cities: dict[str, City], people: dict[str, User]) -> int:
 
             decide_practice(practice, moderator, "approve")
             practice.published_at = now - timedelta(days=30 - index)
+        created += 1
+    db.session.flush()
+    return created
+
+
+MARCH_2020_MINUTES = """66 experts from Guangzhou, Gwangju, Jakarta, Mannheim, Stuttgart, Barcelona,
+Granada, Nice, Rome and Bologna compared their measures against COVID-19.
+
+- **Gwangju** shares test results, quarantine cases, mask stocks and hospital beds with the
+  national disease-control centre and sends instant phone messages to new cases.
+- **Jakarta** runs a regional portal where practices from other countries are uploaded.
+- **Granada** received 50,000 masks from Changsha and **Rome** 1,000 from Liuzhou.
+- **Mannheim** opened a "Cope with COVID" portal for businesses.
+- **Nice** cancelled some occupancy taxes and rents on public property for small businesses.
+- **Stuttgart** restored high-frequency public transport to avoid crowded vehicles.
+- **Guangzhou** moved on to helping businesses resume production.
+"""
+
+
+def seed_exchanges(cities: dict[str, City], people: dict[str, User]) -> int:
+    """The March 2020 exchange (held), one upcoming with seats, one full with a waitlist."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from app.exchanges.services import create_exchange, sign_up
+    from app.exchanges.timing import to_utc
+    from app.models import Exchange, ExchangeStatus, Practice
+
+    existing = set(db.session.scalars(select(Exchange.title)))
+    organiser = people["l.bianchi@comune.roma.it"]
+    created = 0
+    ten = ["Guangzhou", "Gwangju", "Jakarta", "Mannheim", "Stuttgart", "Barcelona", "Granada",
+           "Nice", "Rome", "Bologna"]
+    title = "COVID-19: what our cities are doing (27 March 2020)"
+    if title not in existing:
+        start = datetime(2020, 3, 27, 9, 0, tzinfo=ZoneInfo("Europe/Rome"))
+        exchange = Exchange(
+            title=title,
+            agenda="Each city presents its measures in five minutes, then questions.",
+            organiser_id=organiser.id,
+            host_city_id=cities["Rome"].id,
+            starts_at=start.astimezone(ZoneInfo("UTC")),
+            timezone="Europe/Rome",
+            duration_minutes=150,
+            video_url="https://meet.jit.si/urban-exchange-covid-2020-03-27",
+            capacity=80,
+            registration_deadline=start.astimezone(ZoneInfo("UTC")),
+            status=ExchangeStatus.HELD,
+            minutes=MARCH_2020_MINUTES,
+            outcomes="Future exchanges will focus on recovery.",
+            held_at=start.astimezone(ZoneInfo("UTC")) + timedelta(hours=3),
+        )
+        exchange.invited_cities = [cities[n] for n in ten if n != "Rome"]
+        exchange.outcome_practices = list(
+            db.session.scalars(select(Practice).where(Practice.status == "published"))
+        )
+        db.session.add(exchange)
+        created += 1
+
+    today = utcnow().astimezone(ZoneInfo("Europe/Rome")).date()
+    themes = {t.slug: t for t in db.session.scalars(select(Theme))}
+    plans = [
+        ("Recovery: helping small businesses reopen", 14, 30, ["Mannheim", "Nice", "Guangzhou"],
+         ["local-economy"], []),
+        ("Public transport after the lockdown", 7, 3, ["Stuttgart", "Gwangju", "Jakarta"],
+         ["mobility-transport"],
+         ["participant@example.org", "k.weber@mannheim.de", "m.kim@gwangju.go.kr",
+          "s.dubois@ville-nice.fr", "r.santoso@jakarta.go.id"]),
+    ]
+    for name, days, capacity, invited, theme_slugs, attendees in plans:
+        if name in existing:
+            continue
+        starts = to_utc(today + timedelta(days=days), time(10, 0), "Europe/Rome")
+        exchange = create_exchange(organiser, {
+            "title": name,
+            "agenda": "Short presentations by each invited city, then an open discussion.",
+            "host_city_id": cities["Rome"].id,
+            "invited_city_ids": [cities[c].id for c in invited],
+            "themes": [s for s in theme_slugs if s in themes],
+            "practice_ids": [],
+            "timezone": "Europe/Rome",
+            "starts_at": starts,
+            "duration_minutes": 90,
+            "video_url": f"https://meet.jit.si/urban-exchange-{days}",
+            "capacity": capacity,
+            "registration_deadline": None,
+        })
+        for email in attendees:
+            sign_up(exchange.id, people[email])
         created += 1
     db.session.flush()
     return created

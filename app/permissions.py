@@ -93,3 +93,34 @@ def can_archive_practice(user, practice) -> bool:
         and user.city_id == practice.city_id
         and user.is_confirmed
     )
+
+
+# -- exchanges --------------------------------------------------------------------------------
+
+
+def can_create_exchange(user) -> bool:
+    """Confirmed officials schedule exchanges for their city."""
+    return can_create_practice(user)
+
+
+def can_manage_exchange(user, exchange) -> bool:
+    """The organiser and the moderators edit, cancel, record minutes and see participants."""
+    if not is_signed_in(user):
+        return False
+    return (exchange.organiser_id is not None and exchange.organiser_id == user.id) or (
+        can_moderate(user)
+    )
+
+
+def can_register(user) -> bool:
+    """Any confirmed, signed-in person may ask for a seat."""
+    return is_signed_in(user) and user.is_confirmed
+
+
+def can_see_video_link(user, exchange, registration=None) -> bool:
+    """Confirmed participants, the organiser and the moderators; nobody else, anywhere."""
+    if can_manage_exchange(user, exchange):
+        return True
+    return registration is not None and registration.status == "confirmed" and (
+        is_signed_in(user) and registration.user_id == user.id
+    )

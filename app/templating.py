@@ -23,6 +23,18 @@ def local_date(value, fmt: str = "medium") -> str:
     return format_date(value, fmt)
 
 
+def in_zone(value: datetime | None, zone: str, fmt: str = "medium") -> str:
+    """An instant in a given zone (a city's, the organiser's), in the viewer's language."""
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime as babel_format_datetime
+    from flask_babel import get_locale
+
+    if value is None:
+        return ""
+    return babel_format_datetime(value, fmt, tzinfo=ZoneInfo(zone), locale=get_locale())
+
+
 def url_with(**changes) -> str:
     """The current URL with some query arguments replaced (None removes one)."""
     args = request.args.to_dict(flat=False)
@@ -37,6 +49,7 @@ def url_with(**changes) -> str:
 def register(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["in_zone"] = in_zone
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["timedelta"] = format_timedelta

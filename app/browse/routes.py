@@ -20,8 +20,17 @@ from app.timeutil import utcnow
 
 
 def feed():
-    """Published practices newest first, filtered as the query string says (served on `/`)."""
-    return render_list("browse/feed.html", PracticeFilters.from_args(request.args))
+    """Published practices newest first, filtered as the query string says (served on `/`),
+    with the next upcoming exchanges beside them."""
+    from app.exchanges.routes import seat_counts, upcoming_query
+
+    upcoming = db.session.scalars(upcoming_query().limit(5)).unique().all()
+    return render_list(
+        "browse/feed.html",
+        PracticeFilters.from_args(request.args),
+        upcoming=upcoming,
+        upcoming_counts=seat_counts([e.id for e in upcoming]),
+    )
 
 
 @bp.route("/cities/")

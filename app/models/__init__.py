@@ -1,6 +1,12 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 
 from app.models.city import City, Theme
+from app.models.exchange import (
+    Exchange,
+    ExchangeStatus,
+    Registration,
+    RegistrationStatus,
+)
 from app.models.mail import OutboxMessage
 from app.models.moderation import ModerationAction, OfficialRequest
 from app.models.practice import (
@@ -13,6 +19,10 @@ from app.models.practice import (
 from app.models.user import Role, User
 
 __all__ = [
+    "Exchange",
+    "ExchangeStatus",
+    "Registration",
+    "RegistrationStatus",
     "Attachment",
     "Practice",
     "PracticeRevision",

@@ -58,6 +58,8 @@ class User(UserMixin, db.Model):
     # Bumped with each password change so that old reset links stop working.
     password_version: Mapped[int] = mapped_column(Integer, default=0)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Secret part of the personal calendar feed URL; resetting it revokes old subscriptions.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     city: Mapped[City | None] = relationship(lazy="joined")
 
