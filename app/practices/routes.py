@@ -235,7 +235,8 @@ def edit(practice_id: int):
     elif practice.status == "published":
         flash(
             _(
-                "Your edit is saved as a draft. The published version stays visible until a moderator approves the edit."
+                "Your edit is saved as a draft. The published version stays visible "
+                "until a moderator approves the edit."
             ),
             "success",
         )

@@ -115,7 +115,9 @@ def test_propose_an_exchange_on_a_practice_prefills_the_form(app, login_as, user
     assert "Exchange on “Data sharing in Gwangju”" in html
     assert f'value="{practice_id}"' in html
     invited = re.search(
-        r'<input[^>]*name="invited_cities"[^>]*value="%s"[^>]*>' % users["other_official"].city_id,
+        r'<input[^>]*name="invited_cities"[^>]*value="{}"[^>]*>'.format(
+            users["other_official"].city_id
+        ),
         html,
     ).group(0)
     assert "checked" in invited
