@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 
+from app.models.api_token import ApiToken
 from app.models.city import City, Theme
 from app.models.comment import (
     Comment,
@@ -26,6 +27,7 @@ from app.models.practice import (
 from app.models.user import Role, User
 
 __all__ = [
+    "ApiToken",
     "Comment",
     "CommentStatus",
     "Notification",

@@ -1,0 +1,7 @@
+"""The public JSON API, version 1, with personal tokens for writes."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from app.api import routes  # noqa: E402,F401

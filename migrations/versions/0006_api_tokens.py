@@ -1,0 +1,41 @@
+"""personal API tokens
+
+Revision ID: 0006_api_tokens
+Revises: 0005_comments
+Create Date: 2026-11-30 21:10:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0006_api_tokens'
+down_revision = '0005_comments'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'api_token',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=80), nullable=False),
+        sa.Column('scope', sa.String(length=8), nullable=False),
+        sa.Column('token_hash', sa.String(length=64), nullable=False),
+        sa.Column('hint', sa.String(length=16), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_api_token_user_id_user'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
+        sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash')),
+    )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
+    op.drop_table('api_token')
