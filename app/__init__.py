@@ -127,15 +127,19 @@ def register_blueprints(app: Flask) -> None:
     from app.account import bp as account_bp
     from app.auth import bp as auth_bp
     from app.browse import bp as browse_bp
+    from app.comments import bp as comments_bp
     from app.exchanges import bp as exchanges_bp
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
+    from app.notifications import bp as notifications_bp
     from app.practices import bp as practices_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(browse_bp)
     app.register_blueprint(practices_bp, url_prefix="/practices")
     app.register_blueprint(exchanges_bp, url_prefix="/exchanges")
+    app.register_blueprint(comments_bp)
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
@@ -181,7 +185,13 @@ def register_template_helpers(app: Flask) -> None:
         from app.labels import ACTION_LABELS, ROLE_LABELS
         from app.practices.choices import STATUS_LABELS, TOPIC_LABELS
 
+        unread = 0
+        if current_user and getattr(current_user, "is_authenticated", False):
+            from app.notifications.services import unread_count
+
+            unread = unread_count(current_user.id)
         return {
+            "unread_notifications": unread,
             "role_labels": ROLE_LABELS,
             "action_labels": ACTION_LABELS,
             "permissions": permissions,

@@ -85,6 +85,9 @@ def register(app: Flask) -> None:
         description = None
         if getattr(error, "ux_message", None):
             description = error.ux_message
+        limit = getattr(error, "limit", None)
+        if limit is not None and getattr(limit, "error_message", None):
+            description = error.description
         return error_response(error.code or 500, description, headers)
 
     @app.errorhandler(Exception)

@@ -64,7 +64,7 @@ def can_view_practice(user, practice) -> bool:
     """Published and archived practices are public; the rest only for insiders and moderators."""
     from app.models import PracticeStatus
 
-    if practice.status in PracticeStatus.PUBLIC:
+    if practice.status in PracticeStatus.PUBLIC and practice.hidden_at is None:
         return True
     return is_practice_insider(user, practice) or can_moderate(user)
 
@@ -124,3 +124,11 @@ def can_see_video_link(user, exchange, registration=None) -> bool:
     return registration is not None and registration.status == "confirmed" and (
         is_signed_in(user) and registration.user_id == user.id
     )
+
+
+# -- comments ---------------------------------------------------------------------------------
+
+
+def can_comment(user) -> bool:
+    """Confirmed, signed-in people comment and report."""
+    return is_signed_in(user) and user.is_confirmed and not user.is_blocked

@@ -50,6 +50,10 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["in_zone"] = in_zone
+
+    from app.markdown import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["timedelta"] = format_timedelta

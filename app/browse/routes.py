@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from app.browse import bp
 from app.extensions import db
 from app.markdown import render_markdown
-from app.models import City, Practice, PracticeStatus, Theme
-from app.practices.queries import PracticeFilters, published_query
+from app.models import City, Practice, Theme
+from app.practices.queries import PracticeFilters, listed, published_query
 from app.practices.routes import render_list
 from app.timeutil import utcnow
 
@@ -41,7 +41,7 @@ def cities():
         select(City, func.count(Practice.id))
         .outerjoin(
             Practice,
-            (Practice.city_id == City.id) & (Practice.status == PracticeStatus.PUBLISHED),
+            (Practice.city_id == City.id) & listed(),
         )
         .group_by(City.id)
         .order_by(City.name)

@@ -16,7 +16,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.exchanges.timing import LocalTimeError, to_utc
 from app.forms_common import ValidTimezone, city_choices, options, timezone_choices
@@ -58,12 +58,12 @@ class ExchangeForm(FlaskForm):
         _l("Time zone of the times below"), validators=[DataRequired(), ValidTimezone()]
     )
     starts_at = DateTimeLocalField(
-        _l("Start (date and time)"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M"
+        _l("Start (date and time)"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M"
     )
     duration_minutes = IntegerField(
         _l("Duration in minutes"),
         validators=[
-            DataRequired(),
+            InputRequired(),
             NumberRange(min=15, max=600, message=_l("Between 15 minutes and 10 hours.")),
         ],
     )
@@ -76,7 +76,7 @@ class ExchangeForm(FlaskForm):
     capacity = IntegerField(
         _l("Seats"),
         validators=[
-            DataRequired(),
+            InputRequired(),
             NumberRange(min=1, max=1000, message=_l("Between 1 and 1,000 seats.")),
         ],
     )

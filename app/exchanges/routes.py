@@ -12,12 +12,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.comments.views import comment_context
 from app.exchanges import bp
 from app.exchanges.calendar import calendar_for
 from app.exchanges.forms import CancelForm, ExchangeForm, MessageForm, MinutesForm
 from app.exchanges.services import (
     ExchangeError,
-    active_registrations,
     calendar_token,
     cancel_exchange,
     create_exchange,
@@ -269,7 +269,7 @@ def _zone(name):
 
 
 @bp.route("/<int:exchange_id>")
-def detail(exchange_id: int, cancel_form=None):
+def detail(exchange_id: int, cancel_form=None, comment_form=None):
     exchange = get_exchange(exchange_id)
     registration = None
     position = None
@@ -295,6 +295,8 @@ def detail(exchange_id: int, cancel_form=None):
         rendered_outcomes=render_markdown(exchange.outcomes, heading_offset=2),
         cancel_form=cancel_form or CancelForm(formdata=None),
         now=utcnow(),
+        **comment_context(current_user, comment_form, exchange_id=exchange.id,
+                          open_for_comments=exchange.status != ExchangeStatus.CANCELLED),
     )
 
 

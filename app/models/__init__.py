@@ -1,6 +1,13 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 
 from app.models.city import City, Theme
+from app.models.comment import (
+    Comment,
+    CommentStatus,
+    Notification,
+    NotificationPreference,
+    Report,
+)
 from app.models.exchange import (
     Exchange,
     ExchangeStatus,
@@ -19,6 +26,11 @@ from app.models.practice import (
 from app.models.user import Role, User
 
 __all__ = [
+    "Comment",
+    "CommentStatus",
+    "Notification",
+    "NotificationPreference",
+    "Report",
     "Exchange",
     "ExchangeStatus",
     "Registration",

@@ -111,6 +111,9 @@ class Practice(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when three reports (or a moderator) hide a public practice until a moderator looks.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
 
     city: Mapped[City] = relationship()
     author: Mapped[User | None] = relationship()

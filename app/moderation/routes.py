@@ -54,9 +54,12 @@ def _render_queue(status: int = 200, failed_form=None, failed_id: int | None = N
         .where(OfficialRequest.status == OfficialRequest.PENDING)
         .order_by(OfficialRequest.created_at)
     ).all()
+    from app.models import Comment, CommentStatus
+
+    unblocked = select(User.id).where(User.blocked_at.is_(None))
     practices = db.session.scalars(
         select(Practice)
-        .where(Practice.status == PracticeStatus.PENDING)
+        .where(Practice.status == PracticeStatus.PENDING, or_(Practice.author_id.is_(None), Practice.author_id.in_(unblocked)))
         .options(
             joinedload(Practice.city), joinedload(Practice.author), selectinload(Practice.themes)
         )
@@ -64,16 +67,29 @@ def _render_queue(status: int = 200, failed_form=None, failed_id: int | None = N
     ).all()
     revisions = db.session.scalars(
         select(PracticeRevision)
-        .where(PracticeRevision.status == PracticeRevision.PENDING)
+        .where(PracticeRevision.status == PracticeRevision.PENDING,
+               or_(PracticeRevision.author_id.is_(None),
+                   PracticeRevision.author_id.in_(unblocked)))
         .options(
             joinedload(PracticeRevision.practice).joinedload(Practice.city),
             joinedload(PracticeRevision.author),
         )
         .order_by(PracticeRevision.submitted_at, PracticeRevision.id)
     ).all()
+    comments = db.session.scalars(
+        select(Comment)
+        .where(Comment.status == CommentStatus.PENDING, Comment.deleted_at.is_(None),
+               Comment.author_id.in_(unblocked))
+        .options(joinedload(Comment.author))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    from app.comments.forms import ModerationReasonForm
+
     return render_template(
         "moderation/queue.html",
         official_requests=requests,
+        pending_comments=comments,
+        comment_form=ModerationReasonForm(formdata=None),
         practices=practices,
         revisions=revisions,
         now=utcnow(),
@@ -222,7 +238,8 @@ def block(user_id: int):
         flash(_("Give a reason for blocking."), "error")
         return redirect(url_for("moderation.user_detail", user_id=user.id))
     try:
-        block_user(user, current_user, form.reason.data)
+        block_user(user, current_user, form.reason.data,
+                   hide_comments=request.form.get("hide_comments") == "y")
     except ModerationError as error:
         flash(str(error), "error")
         return redirect(url_for("moderation.user_detail", user_id=user.id))
@@ -295,3 +312,132 @@ def _refused(back: bool, practice, form, status: int):
 
         return detail(practice.id, decision_form=form), status
     return _render_queue(status, failed_form=form, failed_id=practice.id)
+
+
+# -- reports and comments ---------------------------------------------------------------------
+
+
+@bp.route("/reports")
+def reports():
+    """Items with open reports, the most reported first, with every reason given."""
+    from app.comments.services import load_target
+    from app.models import Report
+
+    rows = db.session.execute(
+        select(Report.target_type, Report.target_id, func.count(), func.min(Report.created_at))
+        .where(Report.status == Report.OPEN)
+        .group_by(Report.target_type, Report.target_id)
+        .order_by(func.count().desc(), func.min(Report.created_at))
+    ).all()
+    keys = [(t, i) for t, i, _count, _first in rows]
+    details = {}
+    if keys:
+        for entry in db.session.scalars(
+            select(Report).where(Report.status == Report.OPEN).order_by(Report.created_at)
+        ):
+            details.setdefault((entry.target_type, entry.target_id), []).append(entry)
+    items = [
+        {"type": t, "id": i, "count": c, "first": first, "target": load_target(t, i),
+         "reports": details.get((t, i), [])}
+        for t, i, c, first in rows
+    ]
+    from app.comments.forms import ModerationReasonForm
+
+    return render_template("moderation/reports.html", items=items, now=utcnow(),
+                           form=ModerationReasonForm(formdata=None))
+
+
+def _load_item(target_type: str, target_id: int):
+    from app.comments.services import load_target
+
+    if target_type not in ("comment", "practice"):
+        abort(404)
+    target = load_target(target_type, target_id)
+    if target is None:
+        abort(404)
+    return target
+
+
+def _item_action(target_type: str, target_id: int, action, message: str):
+    from app.comments.forms import ModerationReasonForm
+    from app.comments.services import CommentError
+
+    target = _load_item(target_type, target_id)
+    form = ModerationReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(target_type, target, current_user, form.reason.data or "")
+    except CommentError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("moderation.reports"), code=303)
+    db.session.commit()
+    flash(message, "success")
+    back = request.form.get("next", "")
+    from app.security import is_safe_next
+
+    return redirect(back if is_safe_next(back) else url_for("moderation.reports"))
+
+
+@bp.route("/items/<target_type>/<int:target_id>/hide", methods=["POST"])
+def hide_item(target_type: str, target_id: int):
+    from app.comments.services import hide
+
+    return _item_action(target_type, target_id, hide,
+                        _("Hidden. The author is told why."))
+
+
+@bp.route("/items/<target_type>/<int:target_id>/restore", methods=["POST"])
+def restore_item(target_type: str, target_id: int):
+    from app.comments.services import restore
+
+    return _item_action(target_type, target_id, restore, _("Restored."))
+
+
+@bp.route("/items/<target_type>/<int:target_id>/dismiss", methods=["POST"])
+def dismiss_item(target_type: str, target_id: int):
+    from app.comments.services import dismiss_reports
+
+    return _item_action(target_type, target_id,
+                        lambda t, target, moderator, _reason: dismiss_reports(t, target,
+                                                                              moderator),
+                        _("The reports are dismissed."))
+
+
+@bp.route("/comments/<int:comment_id>/approve", methods=["POST"])
+def approve_comment(comment_id: int):
+    from app.comments.services import approve_comment as approve
+
+    return _comment_decision(comment_id, lambda c, reason: approve(c, current_user),
+                             _("The comment is published."))
+
+
+@bp.route("/comments/<int:comment_id>/reject", methods=["POST"])
+def reject_comment(comment_id: int):
+    from app.comments.services import reject_comment as reject
+
+    return _comment_decision(comment_id, lambda c, reason: reject(c, current_user, reason),
+                             _("The comment is rejected."))
+
+
+def _comment_decision(comment_id: int, action, message: str):
+    from app.comments.forms import ModerationReasonForm
+    from app.comments.services import CommentError
+    from app.models import Comment
+
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        abort(404)
+    form = ModerationReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(comment, form.reason.data or "")
+    except CommentError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _render_queue(409)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("moderation.queue"))

@@ -61,14 +61,26 @@ def decide_official_request(
     )
 
 
-def block_user(target: User, moderator: User, reason: str) -> None:
-    """Block an account: it can no longer log in and every session ends."""
+def block_user(target: User, moderator: User, reason: str, hide_comments: bool = False) -> None:
+    """Block an account: it can no longer log in, every session ends, its pending work leaves
+    the queue (the queue skips blocked authors), and optionally its comments are hidden."""
+    from sqlalchemy import update
+
+    from app.models import Comment, CommentStatus
+
     if target.is_blocked:
         raise ModerationError(_l("This account is already blocked."))
     target.blocked_at = utcnow()
     target.block_reason = reason
     target.end_all_sessions()
     log_action(moderator, "user_blocked", "user", target.id, reason)
+    if hide_comments:
+        db.session.execute(
+            update(Comment)
+            .where(Comment.author_id == target.id, Comment.status != CommentStatus.HIDDEN)
+            .values(status=CommentStatus.HIDDEN, hidden_reason=reason)
+        )
+        log_action(moderator, "user_comments_hidden", "user", target.id, reason)
 
 
 def unblock_user(target: User, moderator: User, reason: str) -> None:

@@ -59,6 +59,11 @@ class PracticeFilters:
         return bool(self.as_args())
 
 
+def listed():
+    """The condition for a practice to be in public lists: published and not hidden."""
+    return (Practice.status == PracticeStatus.PUBLISHED) & Practice.hidden_at.is_(None)
+
+
 def apply_filters(query: Select, filters: PracticeFilters, skip_theme: bool = False) -> Select:
     """Narrow a select over Practice by the filters (Practice must be in the FROM)."""
     needs_city = filters.country or filters.region
@@ -106,7 +111,7 @@ def with_card_data(query: Select) -> Select:
 
 
 def published_query(filters: PracticeFilters) -> Select:
-    query = select(Practice).where(Practice.status == PracticeStatus.PUBLISHED)
+    query = select(Practice).where(listed())
     query = apply_filters(query, filters)
     return with_card_data(query).order_by(Practice.published_at.desc(), Practice.id.desc())
 
@@ -117,7 +122,7 @@ def theme_counts(filters: PracticeFilters) -> dict[int, int]:
         select(practice_theme.c.theme_id, func.count())
         .select_from(Practice)
         .join(practice_theme, practice_theme.c.practice_id == Practice.id)
-        .where(Practice.status == PracticeStatus.PUBLISHED)
+        .where(listed())
         .group_by(practice_theme.c.theme_id)
     )
     query = apply_filters(query, filters, skip_theme=True)
@@ -131,7 +136,7 @@ def related_practices(practice: Practice, limit: int = 5) -> list[Practice]:
         return []
     query = with_card_data(
         select(Practice)
-        .where(Practice.status == PracticeStatus.PUBLISHED, Practice.id != practice.id)
+        .where(listed(), Practice.id != practice.id)
         .where(
             Practice.id.in_(
                 select(practice_theme.c.practice_id).where(practice_theme.c.theme_id.in_(theme_ids))

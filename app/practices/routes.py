@@ -22,6 +22,7 @@ from app.permissions import (
     can_see_unpublished_work,
     can_view_practice,
 )
+from app.comments.views import comment_context
 from app.practices import bp
 from app.practices.attachments import AttachmentError, add_attachment, path_of, remove_files
 from app.practices.choices import FIELD_LABELS
@@ -156,7 +157,7 @@ def new():
 
 
 @bp.route("/<int:practice_id>")
-def detail(practice_id: int, decision_form=None):
+def detail(practice_id: int, decision_form=None, comment_form=None):
     practice = get_practice(practice_id)
     insider = can_see_unpublished_work(current_user, practice)
     revision = open_revision(practice) if insider else None
@@ -196,6 +197,9 @@ def detail(practice_id: int, decision_form=None):
         can_decide=can_decide_practice(current_user, practice),
         can_archive=can_archive_practice(current_user, practice),
         insider=insider,
+        **comment_context(current_user, comment_form, practice_id=practice.id,
+                          open_for_comments=practice.status == "published"
+                          and practice.hidden_at is None),
     )
 
 

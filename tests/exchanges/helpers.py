@@ -19,7 +19,7 @@ def make_exchange(app, organiser_id: int, host_city_id: int, *, starts_at: datet
     """An exchange; a `starts_at` in the past is allowed here (set after creation)."""
     with app.test_request_context():
         organiser = db.session.get(User, organiser_id)
-        wanted = starts_at or (utcnow() + timedelta(days=7)).replace(microsecond=0)
+        wanted = starts_at or (utcnow() + timedelta(days=7)).replace(second=0, microsecond=0)
         future = max(wanted, utcnow() + timedelta(days=1))
         exchange = create_exchange(organiser, {
             "title": title,

@@ -47,6 +47,11 @@ def draft_writers(status):
     return {**signed_in(404), "official": status, "moderator": 403, "admin": 403}
 
 
+def organisers(status):
+    """The organiser (Rome's official) and the moderators manage an exchange."""
+    return {**signed_in(403), "official": status, "moderator": status, "admin": status}
+
+
 def archivers(status):
     """The city's officials and the moderators archive and restore."""
     return {**signed_in(403), "official": status, "moderator": status, "admin": status}
@@ -179,6 +184,32 @@ MATRIX = [
     ),
     ("practices.archive", "POST", "/practices/{practice}/archive", {}, archivers(302)),
     ("practices.restore", "POST", "/practices/{practice}/restore", {}, archivers(302)),
+    # -- exchanges (organised by Rome's official) --
+    ("exchanges.index", "GET", "/exchanges/", None, everyone(200)),
+    ("exchanges.detail", "GET", "/exchanges/{exchange}", None, everyone(200)),
+    ("exchanges.ics", "GET", "/exchanges/{exchange}.ics", None, everyone(200)),
+    ("exchanges.new", "GET", "/exchanges/new", None, {**insiders(200, 403), "other_official": 200}),
+    ("exchanges.edit", "GET", "/exchanges/{exchange}/edit", None, organisers(200)),
+    ("exchanges.participants", "GET", "/exchanges/{exchange}/participants", None,
+     organisers(200)),
+    ("exchanges.participants_csv", "GET", "/exchanges/{exchange}/participants.csv", None,
+     organisers(200)),
+    ("exchanges.message", "POST", "/exchanges/{exchange}/message",
+     {"subject": "Hello", "body": "See you"}, organisers(302)),
+    ("exchanges.close_signup", "POST", "/exchanges/{exchange}/close-signup", {},
+     organisers(302)),
+    ("exchanges.open_signup", "POST", "/exchanges/{exchange}/open-signup", {}, organisers(302)),
+    ("exchanges.held", "POST", "/exchanges/{past_exchange}/held", {}, organisers(302)),
+    ("exchanges.minutes", "GET", "/exchanges/{held_exchange}/minutes", None, organisers(200)),
+    ("exchanges.cancel_whole", "POST", "/exchanges/{exchange}/cancel-exchange",
+     {"reason": "Speakers ill"}, organisers(302)),
+    ("exchanges.register", "POST", "/exchanges/{exchange}/register", {}, signed_in(302)),
+    # Nobody is signed up yet, so withdrawing is refused for everyone signed in.
+    ("exchanges.cancel", "POST", "/exchanges/{exchange}/cancel", {}, signed_in(409)),
+    ("exchanges.my_calendar", "GET", "/exchanges/calendar", None, signed_in(200)),
+    ("exchanges.reset_calendar", "POST", "/exchanges/calendar/reset", {}, signed_in(302)),
+    ("exchanges.personal_calendar", "GET", "/exchanges/calendar/no-such-token.ics", None,
+     everyone(404)),
     (
         "moderation.set_role",
         "POST",
@@ -201,6 +232,15 @@ def targets(app, factory, city, users, themes):
         "draft": make_practice(app, author, status="draft"),
         "pending": make_practice(app, author, status="pending"),
     }
+    from datetime import timedelta
+
+    from app.timeutil import utcnow
+    from tests.exchanges.helpers import make_exchange
+
+    past = utcnow() - timedelta(days=2)
+    practices["exchange"] = make_exchange(app, author, city.id)
+    practices["past_exchange"] = make_exchange(app, author, city.id, starts_at=past)
+    practices["held_exchange"] = make_exchange(app, author, city.id, starts_at=past, status="held")
     with app.app_context():
         request = OfficialRequest(user_id=applicant.id, city_id=city.id, message="Please")
         db.session.add(request)
