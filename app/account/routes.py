@@ -124,7 +124,8 @@ def change_email():
     db.session.commit()
     flash(
         _(
-            "A confirmation link was sent to the new address. Your address changes when you follow it."
+            "A confirmation link was sent to the new address. "
+            "Your address changes when you follow it."
         ),
         "success",
     )

@@ -16,7 +16,14 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from app.exchanges.timing import LocalTimeError, to_utc
 from app.forms_common import ValidTimezone, city_choices, options, timezone_choices

@@ -287,7 +287,9 @@ def withdraw(exchange_id: int, user: User) -> Registration:
     if registration is None or registration.status == RegistrationStatus.CANCELLED:
         raise ExchangeError(_l("You are not signed up for this exchange."))
     if exchange.status != ExchangeStatus.SCHEDULED or exchange.starts_at <= utcnow():
-        raise ExchangeError(_l("This exchange has started or ended; there is nothing to withdraw from."))
+        raise ExchangeError(
+            _l("This exchange has started or ended; there is nothing to withdraw from.")
+        )
     registration.status = RegistrationStatus.CANCELLED
     registration.updated_at = utcnow()
     db.session.flush()

@@ -59,7 +59,10 @@ def _render_queue(status: int = 200, failed_form=None, failed_id: int | None = N
     unblocked = select(User.id).where(User.blocked_at.is_(None))
     practices = db.session.scalars(
         select(Practice)
-        .where(Practice.status == PracticeStatus.PENDING, or_(Practice.author_id.is_(None), Practice.author_id.in_(unblocked)))
+        .where(
+            Practice.status == PracticeStatus.PENDING,
+            or_(Practice.author_id.is_(None), Practice.author_id.in_(unblocked)),
+        )
         .options(
             joinedload(Practice.city), joinedload(Practice.author), selectinload(Practice.themes)
         )

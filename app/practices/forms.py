@@ -44,7 +44,8 @@ class PracticeForm(FlaskForm):
     topic = SelectField(_l("Topic"), choices=options((t, TOPIC_LABELS[t]) for t in TOPICS))
     started_on = DateField(_l("Started on"), validators=[Optional()])
     implementation = SelectField(
-        _l("State of the practice"), choices=options((s, IMPLEMENTATION_LABELS[s]) for s in IMPLEMENTATION)
+        _l("State of the practice"),
+        choices=options((s, IMPLEMENTATION_LABELS[s]) for s in IMPLEMENTATION),
     )
     resources = TextAreaField(
         _l("Resources needed"),

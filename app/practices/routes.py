@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.comments.views import comment_context
 from app.extensions import db, limiter
 from app.markdown import render_markdown
 from app.models import Attachment, ModerationAction, Practice, PracticeRevision
@@ -22,7 +23,6 @@ from app.permissions import (
     can_see_unpublished_work,
     can_view_practice,
 )
-from app.comments.views import comment_context
 from app.practices import bp
 from app.practices.attachments import AttachmentError, add_attachment, path_of, remove_files
 from app.practices.choices import FIELD_LABELS
@@ -232,7 +232,8 @@ def edit(practice_id: int):
     elif practice.status == "published":
         flash(
             _(
-                "Your edit is saved as a draft. The published version stays visible until a moderator approves the edit."
+                "Your edit is saved as a draft. The published version stays visible "
+                "until a moderator approves the edit."
             ),
             "success",
         )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -104,8 +103,9 @@ def test_propose_an_exchange_on_a_practice_prefills_the_form(app, login_as, user
     html = client.get(f"/exchanges/new?practice={practice_id}").get_data(as_text=True)
     assert "Exchange on “Data sharing in Gwangju”" in html
     assert f'value="{practice_id}"' in html
-    invited = re.search(r'<input[^>]*name="invited_cities"[^>]*value="%s"[^>]*>'
-                        % users["other_official"].city_id, html).group(0)
+    city_id = users["other_official"].city_id
+    invited = re.search(rf'<input[^>]*name="invited_cities"[^>]*value="{city_id}"[^>]*>',
+                        html).group(0)
     assert "checked" in invited
 
 
@@ -124,7 +124,8 @@ def test_editing_time_raises_sequence_and_tells_participants(app, login_as, user
     after = get(app, exchange_id)
     assert after.sequence == before.sequence + 1
     assert after.starts_at == before.starts_at + timedelta(days=1)
-    assert any("Changed" in m.subject for m in outbox() if m.recipient == users["participant"].email)
+    assert any("Changed" in m.subject for m in outbox()
+               if m.recipient == users["participant"].email)
 
 
 def test_an_unchanged_save_does_not_disturb_anyone(app, login_as, users, city, outbox):
