@@ -15,11 +15,17 @@ from tests.exchanges.helpers import make_exchange, register
 SECRET = "https://meet.jit.si/ux-secret-room"
 
 
-def test_withdrawal_promotes_the_first_on_the_waitlist(app, browser, site, users, city,
-                                                       other_city, log_in, smtp_server,
-                                                       send_mail):
-    exchange_id = make_exchange(app, users["official"].id, city.id, capacity=1,
-                                invited_city_ids=[other_city.id], video_url=SECRET)
+def test_withdrawal_promotes_the_first_on_the_waitlist(
+    app, browser, site, users, city, other_city, log_in, smtp_server, send_mail
+):
+    exchange_id = make_exchange(
+        app,
+        users["official"].id,
+        city.id,
+        capacity=1,
+        invited_city_ids=[other_city.id],
+        video_url=SECRET,
+    )
     url = f"{site}/exchanges/{exchange_id}"
 
     first = browser.new_context().new_page()
@@ -41,7 +47,8 @@ def test_withdrawal_promotes_the_first_on_the_waitlist(app, browser, site, users
     assert SECRET not in second.content()
 
     first.get_by_role("complementary", name="Your seat").get_by_role(
-        "button", name="Withdraw").click()
+        "button", name="Withdraw"
+    ).click()
     expect(first.locator(".flashes")).to_contain_text("You withdrew.")
     expect(first.get_by_role("link", name="Join on Jitsi")).to_have_count(0)
     assert SECRET not in first.content()
@@ -65,13 +72,24 @@ def test_withdrawal_promotes_the_first_on_the_waitlist(app, browser, site, users
 @pytest.fixture
 def exchanges(app, users, city, other_city, factory):
     """An upcoming exchange with a full seat and a waitlist, and a held one with minutes."""
-    upcoming = make_exchange(app, users["official"].id, city.id, capacity=1,
-                             invited_city_ids=[other_city.id], video_url=SECRET)
+    upcoming = make_exchange(
+        app,
+        users["official"].id,
+        city.id,
+        capacity=1,
+        invited_city_ids=[other_city.id],
+        video_url=SECRET,
+    )
     register(app, upcoming, users["participant"].id)
     register(app, upcoming, factory.user("participant", city_id=other_city.id).id)
-    past = make_exchange(app, users["official"].id, city.id, status="held",
-                         starts_at=(utcnow() - timedelta(days=30)).replace(microsecond=0),
-                         title="Masks between twinned cities: what we learnt")
+    past = make_exchange(
+        app,
+        users["official"].id,
+        city.id,
+        status="held",
+        starts_at=(utcnow() - timedelta(days=30)).replace(microsecond=0),
+        title="Masks between twinned cities: what we learnt",
+    )
     with app.app_context():
         from app.extensions import db
         from app.models import Exchange
