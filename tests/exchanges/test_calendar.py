@@ -130,6 +130,13 @@ def test_uid_stays_and_sequence_rises_with_each_time_or_link_change(
 def test_cancelling_marks_the_event_cancelled_with_a_higher_sequence(
     app, login_as, client, exchange_id
 ):
+    with app.app_context():  # scheduled a while ago: the .ics has one-second resolution
+        from app.extensions import db
+        from app.models import Exchange
+
+        exchange = db.session.get(Exchange, exchange_id)
+        exchange.updated_at -= timedelta(hours=1)
+        db.session.commit()
     _cal, before = the_event(client.get(f"/exchanges/{exchange_id}.ics"))
     response = login_as("official").post(
         f"/exchanges/{exchange_id}/cancel-exchange",
@@ -140,6 +147,9 @@ def test_cancelling_marks_the_event_cancelled_with_a_higher_sequence(
     assert str(after["STATUS"]) == "CANCELLED"
     assert str(after["UID"]) == str(before["UID"])
     assert int(after["SEQUENCE"]) > int(before["SEQUENCE"])
+    # Calendar programs also compare these: they must move with the cancellation.
+    assert after.decoded("LAST-MODIFIED") > before.decoded("LAST-MODIFIED")
+    assert after.decoded("DTSTAMP") > before.decoded("DTSTAMP")
 
 
 def _link_in(response) -> bool:
