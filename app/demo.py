@@ -362,8 +362,18 @@ def seed_exchanges(cities: dict[str, City], people: dict[str, User]) -> int:
     existing = set(db.session.scalars(select(Exchange.title)))
     organiser = people["l.bianchi@comune.roma.it"]
     created = 0
-    ten = ["Guangzhou", "Gwangju", "Jakarta", "Mannheim", "Stuttgart", "Barcelona", "Granada",
-           "Nice", "Rome", "Bologna"]
+    ten = [
+        "Guangzhou",
+        "Gwangju",
+        "Jakarta",
+        "Mannheim",
+        "Stuttgart",
+        "Barcelona",
+        "Granada",
+        "Nice",
+        "Rome",
+        "Bologna",
+    ]
     title = "COVID-19: what our cities are doing (27 March 2020)"
     if title not in existing:
         start = datetime(2020, 3, 27, 9, 0, tzinfo=ZoneInfo("Europe/Rome"))
@@ -393,31 +403,50 @@ def seed_exchanges(cities: dict[str, City], people: dict[str, User]) -> int:
     today = utcnow().astimezone(ZoneInfo("Europe/Rome")).date()
     themes = {t.slug: t for t in db.session.scalars(select(Theme))}
     plans = [
-        ("Recovery: helping small businesses reopen", 14, 30, ["Mannheim", "Nice", "Guangzhou"],
-         ["local-economy"], []),
-        ("Public transport after the lockdown", 7, 3, ["Stuttgart", "Gwangju", "Jakarta"],
-         ["mobility-transport"],
-         ["participant@example.org", "k.weber@mannheim.de", "m.kim@gwangju.go.kr",
-          "s.dubois@ville-nice.fr", "r.santoso@jakarta.go.id"]),
+        (
+            "Recovery: helping small businesses reopen",
+            14,
+            30,
+            ["Mannheim", "Nice", "Guangzhou"],
+            ["local-economy"],
+            [],
+        ),
+        (
+            "Public transport after the lockdown",
+            7,
+            3,
+            ["Stuttgart", "Gwangju", "Jakarta"],
+            ["mobility-transport"],
+            [
+                "participant@example.org",
+                "k.weber@mannheim.de",
+                "m.kim@gwangju.go.kr",
+                "s.dubois@ville-nice.fr",
+                "r.santoso@jakarta.go.id",
+            ],
+        ),
     ]
     for name, days, capacity, invited, theme_slugs, attendees in plans:
         if name in existing:
             continue
         starts = to_utc(today + timedelta(days=days), time(10, 0), "Europe/Rome")
-        exchange = create_exchange(organiser, {
-            "title": name,
-            "agenda": "Short presentations by each invited city, then an open discussion.",
-            "host_city_id": cities["Rome"].id,
-            "invited_city_ids": [cities[c].id for c in invited],
-            "themes": [s for s in theme_slugs if s in themes],
-            "practice_ids": [],
-            "timezone": "Europe/Rome",
-            "starts_at": starts,
-            "duration_minutes": 90,
-            "video_url": f"https://meet.jit.si/urban-exchange-{days}",
-            "capacity": capacity,
-            "registration_deadline": None,
-        })
+        exchange = create_exchange(
+            organiser,
+            {
+                "title": name,
+                "agenda": "Short presentations by each invited city, then an open discussion.",
+                "host_city_id": cities["Rome"].id,
+                "invited_city_ids": [cities[c].id for c in invited],
+                "themes": [s for s in theme_slugs if s in themes],
+                "practice_ids": [],
+                "timezone": "Europe/Rome",
+                "starts_at": starts,
+                "duration_minutes": 90,
+                "video_url": f"https://meet.jit.si/urban-exchange-{days}",
+                "capacity": capacity,
+                "registration_deadline": None,
+            },
+        )
         for email in attendees:
             sign_up(exchange.id, people[email])
         created += 1

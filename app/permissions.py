@@ -121,8 +121,10 @@ def can_see_video_link(user, exchange, registration=None) -> bool:
     """Confirmed participants, the organiser and the moderators; nobody else, anywhere."""
     if can_manage_exchange(user, exchange):
         return True
-    return registration is not None and registration.status == "confirmed" and (
-        is_signed_in(user) and registration.user_id == user.id
+    return (
+        registration is not None
+        and registration.status == "confirmed"
+        and (is_signed_in(user) and registration.user_id == user.id)
     )
 
 

@@ -20,12 +20,14 @@ class CommentForm(FlaskForm):
 class ReportForm(FlaskForm):
     reason = RadioField(
         _l("What is wrong?"),
-        choices=options([
-            ("spam", _l("Spam or advertising")),
-            ("offensive", _l("Offensive or abusive")),
-            ("off_topic", _l("Off-topic")),
-            ("other", _l("Something else")),
-        ]),
+        choices=options(
+            [
+                ("spam", _l("Spam or advertising")),
+                ("offensive", _l("Offensive or abusive")),
+                ("off_topic", _l("Off-topic")),
+                ("other", _l("Something else")),
+            ]
+        ),
         validators=[DataRequired(_l("Choose a reason."))],
     )
     text = TextAreaField(

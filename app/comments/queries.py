@@ -31,17 +31,24 @@ def thread(viewer, *, practice_id: int | None = None, exchange_id: int | None = 
         query = query.where(Comment.practice_id == practice_id)
     else:
         query = query.where(Comment.exchange_id == exchange_id)
-    query = _shown(query, viewer).options(
-        joinedload(Comment.author),
-        selectinload(Comment.replies).joinedload(Comment.author),
-    ).order_by(Comment.created_at, Comment.id)
+    query = (
+        _shown(query, viewer)
+        .options(
+            joinedload(Comment.author),
+            selectinload(Comment.replies).joinedload(Comment.author),
+        )
+        .order_by(Comment.created_at, Comment.id)
+    )
     return paginate(query, per_page=PER_PAGE)
 
 
 def comment_count(*, practice_id: int | None = None, exchange_id: int | None = None) -> int:
     """Visible, not deleted comments (what the count on a page says)."""
-    query = select(func.count()).select_from(Comment).where(
-        Comment.status == CommentStatus.VISIBLE, Comment.deleted_at.is_(None))
+    query = (
+        select(func.count())
+        .select_from(Comment)
+        .where(Comment.status == CommentStatus.VISIBLE, Comment.deleted_at.is_(None))
+    )
     if practice_id is not None:
         query = query.where(Comment.practice_id == practice_id)
     else:
@@ -52,10 +59,14 @@ def comment_count(*, practice_id: int | None = None, exchange_id: int | None = N
 def page_of(comment: Comment, viewer) -> int:
     """Which page of its thread a comment (or its parent) is on."""
     top = comment.parent or comment
-    query = select(func.count()).select_from(Comment).where(
-        Comment.parent_id.is_(None),
-        (Comment.created_at < top.created_at)
-        | ((Comment.created_at == top.created_at) & (Comment.id < top.id)),
+    query = (
+        select(func.count())
+        .select_from(Comment)
+        .where(
+            Comment.parent_id.is_(None),
+            (Comment.created_at < top.created_at)
+            | ((Comment.created_at == top.created_at) & (Comment.id < top.id)),
+        )
     )
     if top.practice_id is not None:
         query = query.where(Comment.practice_id == top.practice_id)

@@ -65,13 +65,16 @@ def _post(subject):
         if not form.parent_id.data.isdigit():
             abort(400)
         parent = db.session.get(Comment, int(form.parent_id.data))
-        if parent is None or subject_of(parent).id != subject.id or (
-            type(subject_of(parent)) is not type(subject)
+        if (
+            parent is None
+            or subject_of(parent).id != subject.id
+            or (type(subject_of(parent)) is not type(subject))
         ):
             abort(404)
     try:
         comment = post_comment(
-            current_user._get_current_object(), form.body.data,
+            current_user._get_current_object(),
+            form.body.data,
             practice=subject if isinstance(subject, Practice) else None,
             exchange=subject if isinstance(subject, Exchange) else None,
             parent=parent,
@@ -82,8 +85,10 @@ def _post(subject):
         return _render_subject(subject, form, 422)
     db.session.commit()
     if comment.status == CommentStatus.PENDING:
-        flash(_("Thank you. Your first comments are checked by a moderator before they appear."),
-              "info")
+        flash(
+            _("Thank you. Your first comments are checked by a moderator before they appear."),
+            "info",
+        )
     else:
         flash(_("Your comment is posted."), "success")
     return redirect(url_for("comments.permalink", comment_id=comment.id))
@@ -91,16 +96,22 @@ def _post(subject):
 
 @bp.route("/practices/<int:practice_id>/comments", methods=["POST"])
 @login_required
-@limiter.limit("6 per minute;60 per hour", key_func=lambda: f"comment:{current_user.id}",
-               error_message=_comment_limit_message)
+@limiter.limit(
+    "6 per minute;60 per hour",
+    key_func=lambda: f"comment:{current_user.id}",
+    error_message=_comment_limit_message,
+)
 def post_on_practice(practice_id: int):
     return _post(_practice_for_comments(practice_id))
 
 
 @bp.route("/exchanges/<int:exchange_id>/comments", methods=["POST"])
 @login_required
-@limiter.limit("6 per minute;60 per hour", key_func=lambda: f"comment:{current_user.id}",
-               error_message=_comment_limit_message)
+@limiter.limit(
+    "6 per minute;60 per hour",
+    key_func=lambda: f"comment:{current_user.id}",
+    error_message=_comment_limit_message,
+)
 def post_on_exchange(exchange_id: int):
     exchange = db.session.get(Exchange, exchange_id)
     if exchange is None:
@@ -142,8 +153,10 @@ def edit(comment_id: int):
     if not can_still_edit(comment, current_user):
         flash(_("Comments can be edited for 15 minutes after posting."), "error")
         return redirect(url_for("comments.permalink", comment_id=comment.id))
-    form = CommentForm(formdata=None, body=comment.body) if request.method == "GET" else (
-        CommentForm()
+    form = (
+        CommentForm(formdata=None, body=comment.body)
+        if request.method == "GET"
+        else (CommentForm())
     )
     if request.method == "POST":
         if form.validate_on_submit():
@@ -156,10 +169,12 @@ def edit(comment_id: int):
                 db.session.commit()
                 flash(_("Your comment is updated."), "success")
                 return redirect(url_for("comments.permalink", comment_id=comment.id))
-        return render_template("comments/edit.html", form=form, comment=comment,
-                               subject=subject_of(comment)), 422
-    return render_template("comments/edit.html", form=form, comment=comment,
-                           subject=subject_of(comment))
+        return render_template(
+            "comments/edit.html", form=form, comment=comment, subject=subject_of(comment)
+        ), 422
+    return render_template(
+        "comments/edit.html", form=form, comment=comment, subject=subject_of(comment)
+    )
 
 
 @bp.route("/comments/<int:comment_id>/delete", methods=["POST"])
@@ -188,8 +203,13 @@ def _report(target_type: str, target, back: str):
     form = ReportForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            report(current_user._get_current_object(), target_type, target.id, form.reason.data,
-                   form.text.data or "")
+            report(
+                current_user._get_current_object(),
+                target_type,
+                target.id,
+                form.reason.data,
+                form.text.data or "",
+            )
         except CommentError as error:
             db.session.rollback()
             form.text.errors = [*form.text.errors, str(error)]
@@ -198,8 +218,9 @@ def _report(target_type: str, target, back: str):
             flash(_("Thank you. The moderators will look at it."), "success")
             return redirect(back)
     status = 422 if request.method == "POST" else 200
-    return render_template("comments/report.html", form=form, target_type=target_type,
-                           target=target, back=back), status
+    return render_template(
+        "comments/report.html", form=form, target_type=target_type, target=target, back=back
+    ), status
 
 
 @bp.route("/comments/<int:comment_id>/report", methods=["GET", "POST"])

@@ -50,9 +50,13 @@ def permalink(comment: Comment, external: bool = False) -> str:
 
 def visible_comment_count(user: User) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(Comment).where(
-            Comment.author_id == user.id, Comment.status == CommentStatus.VISIBLE,
-            Comment.deleted_at.is_(None))
+        select(func.count())
+        .select_from(Comment)
+        .where(
+            Comment.author_id == user.id,
+            Comment.status == CommentStatus.VISIBLE,
+            Comment.deleted_at.is_(None),
+        )
     )
 
 
@@ -72,8 +76,14 @@ def _check_links(user: User, body: str) -> None:
         )
 
 
-def post_comment(author: User, body: str, *, practice: Practice | None = None,
-                 exchange: Exchange | None = None, parent: Comment | None = None) -> Comment:
+def post_comment(
+    author: User,
+    body: str,
+    *,
+    practice: Practice | None = None,
+    exchange: Exchange | None = None,
+    parent: Comment | None = None,
+) -> Comment:
     """Add a comment or a reply. A newcomer's first comments wait for a moderator."""
     body = (body or "").strip()
     if not body:
@@ -176,19 +186,29 @@ def report(reporter: User, target_type: str, target_id: int, reason: str, text: 
     if reason == "other" and not (text or "").strip():
         raise CommentError(_l("Say what is wrong."))
     existing = db.session.scalar(
-        select(Report).where(Report.reporter_id == reporter.id, Report.target_type == target_type,
-                             Report.target_id == target_id)
+        select(Report).where(
+            Report.reporter_id == reporter.id,
+            Report.target_type == target_type,
+            Report.target_id == target_id,
+        )
     )
     if existing is not None:
         raise CommentError(_l("You already reported this."))
-    entry = Report(reporter_id=reporter.id, target_type=target_type, target_id=target_id,
-                   reason=reason, text=(text or "").strip()[:2000])
+    entry = Report(
+        reporter_id=reporter.id,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason,
+        text=(text or "").strip()[:2000],
+    )
     db.session.add(entry)
     db.session.flush()
     reporters = db.session.scalar(
         select(func.count(func.distinct(Report.reporter_id))).where(
-            Report.target_type == target_type, Report.target_id == target_id,
-            Report.status == Report.OPEN)
+            Report.target_type == target_type,
+            Report.target_id == target_id,
+            Report.status == Report.OPEN,
+        )
     )
     if reporters >= REPORTS_TO_HIDE:
         target = load_target(target_type, target_id)
@@ -210,8 +230,11 @@ def load_target(target_type: str, target_id: int):
 
 def _close_reports(target_type: str, target_id: int, moderator: User, status: str) -> None:
     for entry in db.session.scalars(
-        select(Report).where(Report.target_type == target_type, Report.target_id == target_id,
-                             Report.status == Report.OPEN)
+        select(Report).where(
+            Report.target_type == target_type,
+            Report.target_id == target_id,
+            Report.status == Report.OPEN,
+        )
     ):
         entry.status = status
         entry.resolved_at = utcnow()
@@ -238,8 +261,14 @@ def hide(target_type: str, target, moderator: User, reason: str) -> None:
     author = _author_of(target)
     if author is not None and not author.is_blocked:
         title = target.title if target_type == "practice" else subject_of(target).title
-        queue_mail(author, N_("Your content was hidden by a moderator"), "content_hidden",
-                   kind="moderation", reason=reason, title=title)
+        queue_mail(
+            author,
+            N_("Your content was hidden by a moderator"),
+            "content_hidden",
+            kind="moderation",
+            reason=reason,
+            title=title,
+        )
 
 
 def restore(target_type: str, target, moderator: User, reason: str = "") -> None:

@@ -8,8 +8,9 @@ from app.comments.services import can_still_edit
 from app.permissions import can_comment, can_moderate
 
 
-def comment_context(viewer, comment_form=None, *, practice_id=None, exchange_id=None,
-                    open_for_comments=True) -> dict:
+def comment_context(
+    viewer, comment_form=None, *, practice_id=None, exchange_id=None, open_for_comments=True
+) -> dict:
     return {
         "thread": thread(viewer, practice_id=practice_id, exchange_id=exchange_id),
         "comment_count": comment_count(practice_id=practice_id, exchange_id=exchange_id),

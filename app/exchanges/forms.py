@@ -77,8 +77,9 @@ class ExchangeForm(FlaskForm):
     video_url = URLField(
         _l("Video link"),
         validators=[DataRequired(), Length(max=500)],
-        description=_l("An https link (Jitsi, Zoom, Teams or any other). Only confirmed "
-                       "participants see it."),
+        description=_l(
+            "An https link (Jitsi, Zoom, Teams or any other). Only confirmed participants see it."
+        ),
     )
     capacity = IntegerField(
         _l("Seats"),
@@ -115,11 +116,16 @@ class ExchangeForm(FlaskForm):
             return to_utc(field.data.date(), field.data.time(), self.timezone.data)
         except LocalTimeError as error:
             message = (
-                _l("This time does not exist in %(zone)s that day: the clocks go forward.",
-                   zone=self.timezone.data)
+                _l(
+                    "This time does not exist in %(zone)s that day: the clocks go forward.",
+                    zone=self.timezone.data,
+                )
                 if error.kind == "gap"
-                else _l("This time happens twice in %(zone)s that day: the clocks go back. "
-                        "Choose another time.", zone=self.timezone.data)
+                else _l(
+                    "This time happens twice in %(zone)s that day: the clocks go back. "
+                    "Choose another time.",
+                    zone=self.timezone.data,
+                )
             )
             field.errors = [*field.errors, message]
             return None
@@ -136,8 +142,9 @@ class ExchangeForm(FlaskForm):
             "title": self.title.data,
             "agenda": self.agenda.data or "",
             "host_city_id": int(self.host_city.data),
-            "invited_city_ids": [int(c) for c in self.invited_cities.data or []
-                                 if c != self.host_city.data],
+            "invited_city_ids": [
+                int(c) for c in self.invited_cities.data or [] if c != self.host_city.data
+            ],
             "themes": self.themes.data or [],
             "practice_ids": getattr(self, "practice_ids", []),
             "timezone": self.timezone.data,
@@ -156,10 +163,16 @@ class CancelForm(FlaskForm):
 
 
 class MinutesForm(FlaskForm):
-    minutes = TextAreaField(_l("Minutes"), validators=[Optional(), Length(max=50_000)],
-                            description=_l("Markdown is allowed."))
-    outcomes = TextAreaField(_l("Outcomes"), validators=[Optional(), Length(max=20_000)],
-                             description=_l("Decisions, follow-ups, cooperation actions."))
+    minutes = TextAreaField(
+        _l("Minutes"),
+        validators=[Optional(), Length(max=50_000)],
+        description=_l("Markdown is allowed."),
+    )
+    outcomes = TextAreaField(
+        _l("Outcomes"),
+        validators=[Optional(), Length(max=20_000)],
+        description=_l("Decisions, follow-ups, cooperation actions."),
+    )
     outcome_practices = StringField(
         _l("Practices that came out of it"),
         validators=[Optional(), Length(max=1000)],

@@ -85,8 +85,10 @@ def seat_counts(exchange_ids: list[int]) -> dict[int, dict[str, int]]:
         return counts
     rows = db.session.execute(
         select(Registration.exchange_id, Registration.status, func.count())
-        .where(Registration.exchange_id.in_(exchange_ids),
-               Registration.status != RegistrationStatus.CANCELLED)
+        .where(
+            Registration.exchange_id.in_(exchange_ids),
+            Registration.status != RegistrationStatus.CANCELLED,
+        )
         .group_by(Registration.exchange_id, Registration.status)
     ).all()
     for exchange_id, status, count in rows:
@@ -97,10 +99,15 @@ def seat_counts(exchange_ids: list[int]) -> dict[int, dict[str, int]]:
 def upcoming_query():
     return (
         select(Exchange)
-        .where(Exchange.status == ExchangeStatus.SCHEDULED, Exchange.starts_at >= utcnow()
-               - timedelta(hours=12))
-        .options(joinedload(Exchange.host_city), selectinload(Exchange.themes),
-                 selectinload(Exchange.invited_cities))
+        .where(
+            Exchange.status == ExchangeStatus.SCHEDULED,
+            Exchange.starts_at >= utcnow() - timedelta(hours=12),
+        )
+        .options(
+            joinedload(Exchange.host_city),
+            selectinload(Exchange.themes),
+            selectinload(Exchange.invited_cities),
+        )
         .order_by(Exchange.starts_at, Exchange.id)
     )
 
@@ -115,41 +122,70 @@ def index():
     city_id = int(city_arg) if city_arg.isdigit() and len(city_arg) < 10 else None
     now = utcnow()
     query = select(Exchange).options(
-        joinedload(Exchange.host_city), selectinload(Exchange.themes),
+        joinedload(Exchange.host_city),
+        selectinload(Exchange.themes),
         selectinload(Exchange.invited_cities),
     )
     if when == "upcoming":
-        query = query.where(Exchange.status == ExchangeStatus.SCHEDULED,
-                            Exchange.starts_at >= now - timedelta(hours=12))
+        query = query.where(
+            Exchange.status == ExchangeStatus.SCHEDULED,
+            Exchange.starts_at >= now - timedelta(hours=12),
+        )
         query = query.order_by(Exchange.starts_at, Exchange.id)
     else:
-        query = query.where(or_(Exchange.status == ExchangeStatus.HELD,
-                                and_(Exchange.status != ExchangeStatus.SCHEDULED,
-                                     Exchange.starts_at < now),
-                                and_(Exchange.status == ExchangeStatus.SCHEDULED,
-                                     Exchange.starts_at < now - timedelta(hours=12))))
+        query = query.where(
+            or_(
+                Exchange.status == ExchangeStatus.HELD,
+                and_(Exchange.status != ExchangeStatus.SCHEDULED, Exchange.starts_at < now),
+                and_(
+                    Exchange.status == ExchangeStatus.SCHEDULED,
+                    Exchange.starts_at < now - timedelta(hours=12),
+                ),
+            )
+        )
         query = query.order_by(Exchange.starts_at.desc(), Exchange.id.desc())
     if theme:
-        query = query.where(Exchange.id.in_(
-            select(exchange_theme.c.exchange_id).join(Theme, Theme.id == exchange_theme.c.theme_id)
-            .where(Theme.slug == theme)))
+        query = query.where(
+            Exchange.id.in_(
+                select(exchange_theme.c.exchange_id)
+                .join(Theme, Theme.id == exchange_theme.c.theme_id)
+                .where(Theme.slug == theme)
+            )
+        )
     if city_id is not None:
-        query = query.where(or_(Exchange.host_city_id == city_id, Exchange.id.in_(
-            select(exchange_invited_city.c.exchange_id)
-            .where(exchange_invited_city.c.city_id == city_id))))
+        query = query.where(
+            or_(
+                Exchange.host_city_id == city_id,
+                Exchange.id.in_(
+                    select(exchange_invited_city.c.exchange_id).where(
+                        exchange_invited_city.c.city_id == city_id
+                    )
+                ),
+            )
+        )
     if mine:
-        query = query.where(or_(Exchange.organiser_id == current_user.id, Exchange.id.in_(
-            select(Registration.exchange_id).where(
-                Registration.user_id == current_user.id,
-                Registration.status != RegistrationStatus.CANCELLED))))
+        query = query.where(
+            or_(
+                Exchange.organiser_id == current_user.id,
+                Exchange.id.in_(
+                    select(Registration.exchange_id).where(
+                        Registration.user_id == current_user.id,
+                        Registration.status != RegistrationStatus.CANCELLED,
+                    )
+                ),
+            )
+        )
     pagination = paginate(query)
     ids = [e.id for e in pagination.items]
     mine_status = {}
     if current_user.is_authenticated and ids:
-        mine_status = dict(db.session.execute(
-            select(Registration.exchange_id, Registration.status).where(
-                Registration.user_id == current_user.id, Registration.exchange_id.in_(ids))
-        ).all())
+        mine_status = dict(
+            db.session.execute(
+                select(Registration.exchange_id, Registration.status).where(
+                    Registration.user_id == current_user.id, Registration.exchange_id.in_(ids)
+                )
+            ).all()
+        )
     return render_template(
         "exchanges/index.html",
         pagination=pagination,
@@ -236,9 +272,11 @@ def edit(exchange_id: int):
             duration_minutes=exchange.duration_minutes,
             video_url=exchange.video_url,
             capacity=exchange.capacity,
-            registration_deadline=(deadline.replace(tzinfo=None)
-                                   if exchange.registration_deadline != exchange.starts_at
-                                   else None),
+            registration_deadline=(
+                deadline.replace(tzinfo=None)
+                if exchange.registration_deadline != exchange.starts_at
+                else None
+            ),
         )
         return _form_response(form, exchange)
     form = ExchangeForm()
@@ -255,8 +293,7 @@ def edit(exchange_id: int):
         return _form_response(form, exchange, 422)
     db.session.commit()
     if changed:
-        flash(_("The exchange is updated; the people signed up are told of the change."),
-              "success")
+        flash(_("The exchange is updated; the people signed up are told of the change."), "success")
     else:
         flash(_("The exchange is updated."), "success")
     return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
@@ -295,8 +332,12 @@ def detail(exchange_id: int, cancel_form=None, comment_form=None):
         rendered_outcomes=render_markdown(exchange.outcomes, heading_offset=2),
         cancel_form=cancel_form or CancelForm(formdata=None),
         now=utcnow(),
-        **comment_context(current_user, comment_form, exchange_id=exchange.id,
-                          open_for_comments=exchange.status != ExchangeStatus.CANCELLED),
+        **comment_context(
+            current_user,
+            comment_form,
+            exchange_id=exchange.id,
+            open_for_comments=exchange.status != ExchangeStatus.CANCELLED,
+        ),
     )
 
 
@@ -308,8 +349,9 @@ def _refuse(exchange: Exchange, error, status: int = 409, **forms):
 
 def _back(exchange: Exchange):
     target = request.form.get("next", "")
-    return redirect(target if is_safe_next(target)
-                    else url_for("exchanges.detail", exchange_id=exchange.id))
+    return redirect(
+        target if is_safe_next(target) else url_for("exchanges.detail", exchange_id=exchange.id)
+    )
 
 
 @bp.route("/<int:exchange_id>/register", methods=["POST"])
@@ -330,8 +372,13 @@ def register(exchange_id: int):
     if registration.status == RegistrationStatus.CONFIRMED:
         flash(_("Your seat is confirmed."), "success")
     else:
-        flash(_("All seats are taken: you are number %(position)s on the waitlist.",
-                position=position), "info")
+        flash(
+            _(
+                "All seats are taken: you are number %(position)s on the waitlist.",
+                position=position,
+            ),
+            "info",
+        )
     return _back(exchange)
 
 
@@ -374,24 +421,29 @@ def _require_form():
 @login_required
 def close_signup(exchange_id: int):
     _require_form()
-    return _manage_action(exchange_id, lambda e: set_signup_closed(e, True),
-                          _("Sign-up is closed."))
+    return _manage_action(
+        exchange_id, lambda e: set_signup_closed(e, True), _("Sign-up is closed.")
+    )
 
 
 @bp.route("/<int:exchange_id>/open-signup", methods=["POST"])
 @login_required
 def open_signup(exchange_id: int):
     _require_form()
-    return _manage_action(exchange_id, lambda e: set_signup_closed(e, False),
-                          _("Sign-up is open again."))
+    return _manage_action(
+        exchange_id, lambda e: set_signup_closed(e, False), _("Sign-up is open again.")
+    )
 
 
 @bp.route("/<int:exchange_id>/held", methods=["POST"])
 @login_required
 def held(exchange_id: int):
     _require_form()
-    return _manage_action(exchange_id, lambda e: mark_held(e, current_user),
-                          _("The exchange is marked as held. Record the minutes now."))
+    return _manage_action(
+        exchange_id,
+        lambda e: mark_held(e, current_user),
+        _("The exchange is marked as held. Record the minutes now."),
+    )
 
 
 @bp.route("/<int:exchange_id>/cancel-exchange", methods=["POST"])
@@ -401,10 +453,14 @@ def cancel_whole(exchange_id: int):
     exchange = get_exchange(exchange_id, manage=True)
     form = CancelForm()
     if not form.validate_on_submit():
-        return _refuse(exchange, _("Give a reason: it is sent to everyone signed up."), 422,
-                       cancel_form=form)
-    return _manage_action(exchange_id, lambda e: cancel_exchange(e, current_user, form.reason.data),
-                          _("The exchange is cancelled and everyone signed up is told."))
+        return _refuse(
+            exchange, _("Give a reason: it is sent to everyone signed up."), 422, cancel_form=form
+        )
+    return _manage_action(
+        exchange_id,
+        lambda e: cancel_exchange(e, current_user, form.reason.data),
+        _("The exchange is cancelled and everyone signed up is told."),
+    )
 
 
 @bp.route("/<int:exchange_id>/minutes", methods=["GET", "POST"])
@@ -415,16 +471,24 @@ def minutes(exchange_id: int):
         flash(_("Minutes are recorded once the exchange is marked as held."), "error")
         return redirect(url_for("exchanges.detail", exchange_id=exchange.id))
     if request.method == "GET":
-        form = MinutesForm(formdata=None, minutes=exchange.minutes, outcomes=exchange.outcomes,
-                           outcome_practices=", ".join(str(p.id)
-                                                       for p in exchange.outcome_practices))
+        form = MinutesForm(
+            formdata=None,
+            minutes=exchange.minutes,
+            outcomes=exchange.outcomes,
+            outcome_practices=", ".join(str(p.id) for p in exchange.outcome_practices),
+        )
         return render_template("exchanges/minutes.html", form=form, exchange=exchange)
     form = MinutesForm()
     if not form.validate_on_submit():
         return render_template("exchanges/minutes.html", form=form, exchange=exchange), 422
     try:
-        record_minutes(exchange, current_user, form.minutes.data, form.outcomes.data,
-                       getattr(form, "practice_ids", []))
+        record_minutes(
+            exchange,
+            current_user,
+            form.minutes.data,
+            form.outcomes.data,
+            getattr(form, "practice_ids", []),
+        )
     except ExchangeError as error:
         db.session.rollback()
         form.outcome_practices.errors = [*form.outcome_practices.errors, str(error)]
@@ -435,13 +499,17 @@ def minutes(exchange_id: int):
 
 
 def _participants(exchange: Exchange) -> list[Registration]:
-    return list(db.session.scalars(
-        select(Registration)
-        .where(Registration.exchange_id == exchange.id,
-               Registration.status != RegistrationStatus.CANCELLED)
-        .options(joinedload(Registration.user).joinedload(User.city))
-        .order_by(Registration.status, Registration.queued_at, Registration.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(
+                Registration.exchange_id == exchange.id,
+                Registration.status != RegistrationStatus.CANCELLED,
+            )
+            .options(joinedload(Registration.user).joinedload(User.city))
+            .order_by(Registration.status, Registration.queued_at, Registration.id)
+        )
+    )
 
 
 @bp.route("/<int:exchange_id>/participants")
@@ -451,8 +519,13 @@ def participants(exchange_id: int):
     rows = _participants(exchange)
     confirmed = [r for r in rows if r.status == RegistrationStatus.CONFIRMED]
     waitlisted = [r for r in rows if r.status == RegistrationStatus.WAITLISTED]
-    return render_template("exchanges/participants.html", exchange=exchange, confirmed=confirmed,
-                           waitlisted=waitlisted, message_form=MessageForm(formdata=None))
+    return render_template(
+        "exchanges/participants.html",
+        exchange=exchange,
+        confirmed=confirmed,
+        waitlisted=waitlisted,
+        message_form=MessageForm(formdata=None),
+    )
 
 
 @bp.route("/<int:exchange_id>/participants.csv")
@@ -461,21 +534,24 @@ def participants_csv(exchange_id: int):
     exchange = get_exchange(exchange_id, manage=True)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["name", "city", "organisation", "job_title", "status", "waitlist_position",
-                     "signed_up_at"])
+    writer.writerow(
+        ["name", "city", "organisation", "job_title", "status", "waitlist_position", "signed_up_at"]
+    )
     position = 0
     for r in _participants(exchange):
         if r.status == RegistrationStatus.WAITLISTED:
             position += 1
-        writer.writerow([
-            r.user.name,
-            r.user.city.name if r.user.city else "",
-            r.user.organisation,
-            r.user.job_title,
-            r.status,
-            position if r.status == RegistrationStatus.WAITLISTED else "",
-            r.queued_at.isoformat(),
-        ])
+        writer.writerow(
+            [
+                r.user.name,
+                r.user.city.name if r.user.city else "",
+                r.user.organisation,
+                r.user.job_title,
+                r.status,
+                position if r.status == RegistrationStatus.WAITLISTED else "",
+                r.queued_at.isoformat(),
+            ]
+        )
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="exchange-{exchange.id}-participants.csv"'
@@ -492,13 +568,15 @@ def message(exchange_id: int):
     if not form.validate_on_submit():
         rows = _participants(exchange)
         return render_template(
-            "exchanges/participants.html", exchange=exchange,
+            "exchanges/participants.html",
+            exchange=exchange,
             confirmed=[r for r in rows if r.status == RegistrationStatus.CONFIRMED],
             waitlisted=[r for r in rows if r.status == RegistrationStatus.WAITLISTED],
             message_form=form,
         ), 422
-    count = message_participants(exchange, current_user, form.subject.data, form.body.data,
-                                 form.include_waitlist.data)
+    count = message_participants(
+        exchange, current_user, form.subject.data, form.body.data, form.include_waitlist.data
+    )
     db.session.commit()
     flash(_("Your message is on its way to %(count)s people.", count=count), "success")
     return redirect(url_for("exchanges.participants", exchange_id=exchange.id))
@@ -516,10 +594,12 @@ def _ics(body: bytes, filename: str) -> Response:
 @bp.route("/<int:exchange_id>.ics")
 def ics(exchange_id: int):
     exchange = get_exchange(exchange_id)
-    registration = (registration_of(exchange.id, current_user.id)
-                    if current_user.is_authenticated else None)
-    body = calendar_for([(exchange, can_see_video_link(current_user, exchange, registration))],
-                        exchange.title)
+    registration = (
+        registration_of(exchange.id, current_user.id) if current_user.is_authenticated else None
+    )
+    body = calendar_for(
+        [(exchange, can_see_video_link(current_user, exchange, registration))], exchange.title
+    )
     return _ics(body, f"exchange-{exchange.id}.ics")
 
 
@@ -532,16 +612,20 @@ def personal_calendar(token: str):
         abort(404)
     exchanges = db.session.scalars(
         select(Exchange)
-        .where(or_(
-            Exchange.organiser_id == user.id,
-            Exchange.id.in_(select(Registration.exchange_id).where(
-                Registration.user_id == user.id,
-                Registration.status == RegistrationStatus.CONFIRMED)),
-        ))
+        .where(
+            or_(
+                Exchange.organiser_id == user.id,
+                Exchange.id.in_(
+                    select(Registration.exchange_id).where(
+                        Registration.user_id == user.id,
+                        Registration.status == RegistrationStatus.CONFIRMED,
+                    )
+                ),
+            )
+        )
         .order_by(Exchange.starts_at)
     ).all()
-    body = calendar_for([(e, True) for e in exchanges],
-                        _("Urban Exchange: my exchanges"))
+    body = calendar_for([(e, True) for e in exchanges], _("Urban Exchange: my exchanges"))
     return _ics(body, "my-exchanges.ics")
 
 

@@ -52,8 +52,16 @@ def _link(exchange: Exchange) -> str:
 def _tell(user: User, subject: str, template: str, exchange: Exchange, kind: str, **context):
     if user is None or user.is_blocked:
         return
-    queue_mail(user, subject, template, kind=kind, exchange=exchange, link=_link(exchange),
-               title=exchange.title, **context)
+    queue_mail(
+        user,
+        subject,
+        template,
+        kind=kind,
+        exchange=exchange,
+        link=_link(exchange),
+        title=exchange.title,
+        **context,
+    )
 
 
 # -- scheduling -------------------------------------------------------------------------------
@@ -83,8 +91,9 @@ def published_practices(ids: list[int]) -> list[Practice]:
         return []
     found = list(
         db.session.scalars(
-            select(Practice).where(Practice.id.in_(ids),
-                                   Practice.status == PracticeStatus.PUBLISHED)
+            select(Practice).where(
+                Practice.id.in_(ids), Practice.status == PracticeStatus.PUBLISHED
+            )
         )
     )
     if len(found) != len(set(ids)):
@@ -130,8 +139,15 @@ def update_exchange(exchange: Exchange, editor: User, data: dict) -> set[str]:
         exchange.sequence += 1
         for registration in active_registrations(exchange):
             show_link = registration.status == RegistrationStatus.CONFIRMED
-            _tell(registration.user, N_("Changed: %(title)s"), "exchange_changed", exchange,
-                  "exchange_changed", changed=sorted(changed), show_link=show_link)
+            _tell(
+                registration.user,
+                N_("Changed: %(title)s"),
+                "exchange_changed",
+                exchange,
+                "exchange_changed",
+                changed=sorted(changed),
+                show_link=show_link,
+            )
     promote_from_waitlist(exchange)
     return changed
 
@@ -143,8 +159,14 @@ def cancel_exchange(exchange: Exchange, actor: User, reason: str) -> None:
     exchange.cancelled_at = exchange.updated_at = utcnow()
     exchange.sequence += 1
     for registration in active_registrations(exchange):
-        _tell(registration.user, N_("Cancelled: %(title)s"), "exchange_cancelled", exchange,
-              "exchange_cancelled", reason=reason)
+        _tell(
+            registration.user,
+            N_("Cancelled: %(title)s"),
+            "exchange_cancelled",
+            exchange,
+            "exchange_cancelled",
+            reason=reason,
+        )
 
 
 def mark_held(exchange: Exchange, actor: User) -> None:
@@ -157,8 +179,9 @@ def mark_held(exchange: Exchange, actor: User) -> None:
     exchange.sequence += 1
 
 
-def record_minutes(exchange: Exchange, actor: User, minutes: str, outcomes: str,
-                   practice_ids: list[int]) -> None:
+def record_minutes(
+    exchange: Exchange, actor: User, minutes: str, outcomes: str, practice_ids: list[int]
+) -> None:
     if exchange.status != ExchangeStatus.HELD:
         raise ExchangeError(_l("Minutes are recorded once the exchange is marked as held."))
     exchange.minutes = minutes or ""
@@ -171,17 +194,26 @@ def set_signup_closed(exchange: Exchange, closed: bool) -> None:
     exchange.signup_closed = closed
 
 
-def message_participants(exchange: Exchange, sender: User, subject: str, body: str,
-                         include_waitlist: bool) -> int:
+def message_participants(
+    exchange: Exchange, sender: User, subject: str, body: str, include_waitlist: bool
+) -> int:
     """Write one mail per participant to the outbox; returns how many."""
     count = 0
     for registration in active_registrations(exchange):
         if registration.status == RegistrationStatus.WAITLISTED and not include_waitlist:
             continue
-        queue_mail(registration.user, N_("%(title)s: a message from the organiser"),
-                   "exchange_message", kind="exchange_message", exchange=exchange,
-                   title=exchange.title, link=_link(exchange), sender_name=sender.name,
-                   message_subject=subject, message_body=body)
+        queue_mail(
+            registration.user,
+            N_("%(title)s: a message from the organiser"),
+            "exchange_message",
+            kind="exchange_message",
+            exchange=exchange,
+            title=exchange.title,
+            link=_link(exchange),
+            sender_name=sender.name,
+            message_subject=subject,
+            message_body=body,
+        )
         count += 1
     return count
 
@@ -207,7 +239,9 @@ def lock_exchange(exchange_id: int) -> Exchange:
 
 def confirmed_count(exchange_id: int) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(Registration).where(
+        select(func.count())
+        .select_from(Registration)
+        .where(
             Registration.exchange_id == exchange_id,
             Registration.status == RegistrationStatus.CONFIRMED,
         )
@@ -216,8 +250,9 @@ def confirmed_count(exchange_id: int) -> int:
 
 def registration_of(exchange_id: int, user_id: int) -> Registration | None:
     return db.session.scalar(
-        select(Registration).where(Registration.exchange_id == exchange_id,
-                                   Registration.user_id == user_id)
+        select(Registration).where(
+            Registration.exchange_id == exchange_id, Registration.user_id == user_id
+        )
     )
 
 
@@ -225,8 +260,10 @@ def active_registrations(exchange: Exchange) -> list[Registration]:
     return list(
         db.session.scalars(
             select(Registration)
-            .where(Registration.exchange_id == exchange.id,
-                   Registration.status != RegistrationStatus.CANCELLED)
+            .where(
+                Registration.exchange_id == exchange.id,
+                Registration.status != RegistrationStatus.CANCELLED,
+            )
             .order_by(Registration.queued_at, Registration.id)
         )
     )
@@ -237,12 +274,16 @@ def waitlist_position(registration: Registration) -> int | None:
     if registration.status != RegistrationStatus.WAITLISTED:
         return None
     ahead = db.session.scalar(
-        select(func.count()).select_from(Registration).where(
+        select(func.count())
+        .select_from(Registration)
+        .where(
             Registration.exchange_id == registration.exchange_id,
             Registration.status == RegistrationStatus.WAITLISTED,
             (Registration.queued_at < registration.queued_at)
-            | ((Registration.queued_at == registration.queued_at)
-               & (Registration.id < registration.id)),
+            | (
+                (Registration.queued_at == registration.queued_at)
+                & (Registration.id < registration.id)
+            ),
         )
     )
     return ahead + 1
@@ -263,8 +304,14 @@ def sign_up(exchange_id: int, user: User) -> Registration:
     )
     now = utcnow()
     if registration is None:
-        registration = Registration(exchange_id=exchange.id, user_id=user.id, status=status,
-                                    queued_at=now, created_at=now, updated_at=now)
+        registration = Registration(
+            exchange_id=exchange.id,
+            user_id=user.id,
+            status=status,
+            queued_at=now,
+            created_at=now,
+            updated_at=now,
+        )
         db.session.add(registration)
     else:
         registration.status = status
@@ -272,11 +319,25 @@ def sign_up(exchange_id: int, user: User) -> Registration:
         registration.updated_at = now
     db.session.flush()
     if status == RegistrationStatus.CONFIRMED:
-        _tell(user, N_("Your seat is confirmed: %(title)s"), "exchange_registration", exchange,
-              "exchange_registration", status=status, position=None)
+        _tell(
+            user,
+            N_("Your seat is confirmed: %(title)s"),
+            "exchange_registration",
+            exchange,
+            "exchange_registration",
+            status=status,
+            position=None,
+        )
     else:
-        _tell(user, N_("You are on the waitlist: %(title)s"), "exchange_registration", exchange,
-              "exchange_registration", status=status, position=waitlist_position(registration))
+        _tell(
+            user,
+            N_("You are on the waitlist: %(title)s"),
+            "exchange_registration",
+            exchange,
+            "exchange_registration",
+            status=status,
+            position=waitlist_position(registration),
+        )
     return registration
 
 
@@ -293,8 +354,13 @@ def withdraw(exchange_id: int, user: User) -> Registration:
     registration.status = RegistrationStatus.CANCELLED
     registration.updated_at = utcnow()
     db.session.flush()
-    _tell(user, N_("You withdrew from %(title)s"), "exchange_withdrawn", exchange,
-          "exchange_withdrawn")
+    _tell(
+        user,
+        N_("You withdrew from %(title)s"),
+        "exchange_withdrawn",
+        exchange,
+        "exchange_withdrawn",
+    )
     promote_from_waitlist(exchange)
     return registration
 
@@ -307,8 +373,10 @@ def promote_from_waitlist(exchange: Exchange) -> list[Registration]:
         return promoted
     waiting = db.session.scalars(
         select(Registration)
-        .where(Registration.exchange_id == exchange.id,
-               Registration.status == RegistrationStatus.WAITLISTED)
+        .where(
+            Registration.exchange_id == exchange.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
         .order_by(Registration.queued_at, Registration.id)
         .limit(free)
     ).all()
@@ -316,8 +384,13 @@ def promote_from_waitlist(exchange: Exchange) -> list[Registration]:
         registration.status = RegistrationStatus.CONFIRMED
         registration.updated_at = utcnow()
         promoted.append(registration)
-        _tell(registration.user, N_("A seat is yours: %(title)s"), "exchange_promoted", exchange,
-              "exchange_promoted")
+        _tell(
+            registration.user,
+            N_("A seat is yours: %(title)s"),
+            "exchange_promoted",
+            exchange,
+            "exchange_promoted",
+        )
     db.session.flush()
     return promoted
 

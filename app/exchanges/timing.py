@@ -44,24 +44,22 @@ class LocalTime:
     other_day: bool
 
 
-def local_times(starts_at: datetime, ends_at: datetime, zone: str, reference_zone: str,
-                label: str) -> LocalTime:
+def local_times(
+    starts_at: datetime, ends_at: datetime, zone: str, reference_zone: str, label: str
+) -> LocalTime:
     tz = ZoneInfo(zone)
     start = starts_at.astimezone(tz)
     end = ends_at.astimezone(tz)
     reference_day = starts_at.astimezone(ZoneInfo(reference_zone)).date()
-    outside = (
-        start.time() < WORK_START
-        or start.date() != end.date()
-        or end.time() > WORK_END
-    )
+    outside = start.time() < WORK_START or start.date() != end.date() or end.time() > WORK_END
     return LocalTime(label, zone, start, end, outside, start.date() != reference_day)
 
 
 def city_table(exchange) -> list[LocalTime]:
     """The local time in the host and each invited city, relative to the organiser's day."""
     return [
-        local_times(exchange.starts_at, exchange.ends_at, city.timezone, exchange.timezone,
-                    city.name)
+        local_times(
+            exchange.starts_at, exchange.ends_at, city.timezone, exchange.timezone, city.name
+        )
         for city in exchange.cities
     ]

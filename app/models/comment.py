@@ -33,9 +33,7 @@ class Comment(db.Model):
 
     __tablename__ = "comment"
     __table_args__ = (
-        CheckConstraint(
-            "(practice_id IS NULL) <> (exchange_id IS NULL)", name="one_subject"
-        ),
+        CheckConstraint("(practice_id IS NULL) <> (exchange_id IS NULL)", name="one_subject"),
         Index("ix_comment_practice_thread", "practice_id", "parent_id", "created_at"),
         Index("ix_comment_exchange_thread", "exchange_id", "parent_id", "created_at"),
         Index("ix_comment_status_created", "status", "created_at"),
@@ -45,8 +43,9 @@ class Comment(db.Model):
     practice_id: Mapped[int | None] = mapped_column(ForeignKey("practice.id", ondelete="CASCADE"))
     exchange_id: Mapped[int | None] = mapped_column(ForeignKey("exchange.id", ondelete="CASCADE"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                  index=True)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=CommentStatus.VISIBLE)
     hidden_by_reports: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -41,8 +41,9 @@ exchange_practice = Table(
     "exchange_practice",
     db.metadata,
     Column("exchange_id", ForeignKey("exchange.id", ondelete="CASCADE"), primary_key=True),
-    Column("practice_id", ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True,
-           index=True),
+    Column(
+        "practice_id", ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 # Practices an exchange led to, recorded with the minutes once it is held.
@@ -50,8 +51,9 @@ exchange_outcome_practice = Table(
     "exchange_outcome_practice",
     db.metadata,
     Column("exchange_id", ForeignKey("exchange.id", ondelete="CASCADE"), primary_key=True),
-    Column("practice_id", ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True,
-           index=True),
+    Column(
+        "practice_id", ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 
@@ -70,8 +72,9 @@ class Exchange(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     agenda: Mapped[str] = mapped_column(Text, default="")
-    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                     index=True)
+    organiser_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     host_city_id: Mapped[int] = mapped_column(ForeignKey("city.id"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(64))
@@ -92,11 +95,13 @@ class Exchange(db.Model):
 
     organiser: Mapped[User | None] = relationship()
     host_city: Mapped[City] = relationship()
-    invited_cities: Mapped[list[City]] = relationship(secondary=exchange_invited_city,
-                                                      order_by=City.name)
+    invited_cities: Mapped[list[City]] = relationship(
+        secondary=exchange_invited_city, order_by=City.name
+    )
     themes: Mapped[list[Theme]] = relationship(secondary=exchange_theme, order_by=Theme.name)
-    practices: Mapped[list[Practice]] = relationship(secondary=exchange_practice,
-                                                     order_by=Practice.id)
+    practices: Mapped[list[Practice]] = relationship(
+        secondary=exchange_practice, order_by=Practice.id
+    )
     outcome_practices: Mapped[list[Practice]] = relationship(
         secondary=exchange_outcome_practice, order_by=Practice.id
     )

@@ -70,9 +70,10 @@ def _render_queue(status: int = 200, failed_form=None, failed_id: int | None = N
     ).all()
     revisions = db.session.scalars(
         select(PracticeRevision)
-        .where(PracticeRevision.status == PracticeRevision.PENDING,
-               or_(PracticeRevision.author_id.is_(None),
-                   PracticeRevision.author_id.in_(unblocked)))
+        .where(
+            PracticeRevision.status == PracticeRevision.PENDING,
+            or_(PracticeRevision.author_id.is_(None), PracticeRevision.author_id.in_(unblocked)),
+        )
         .options(
             joinedload(PracticeRevision.practice).joinedload(Practice.city),
             joinedload(PracticeRevision.author),
@@ -81,8 +82,11 @@ def _render_queue(status: int = 200, failed_form=None, failed_id: int | None = N
     ).all()
     comments = db.session.scalars(
         select(Comment)
-        .where(Comment.status == CommentStatus.PENDING, Comment.deleted_at.is_(None),
-               Comment.author_id.in_(unblocked))
+        .where(
+            Comment.status == CommentStatus.PENDING,
+            Comment.deleted_at.is_(None),
+            Comment.author_id.in_(unblocked),
+        )
         .options(joinedload(Comment.author))
         .order_by(Comment.created_at, Comment.id)
     ).all()
@@ -241,8 +245,12 @@ def block(user_id: int):
         flash(_("Give a reason for blocking."), "error")
         return redirect(url_for("moderation.user_detail", user_id=user.id))
     try:
-        block_user(user, current_user, form.reason.data,
-                   hide_comments=request.form.get("hide_comments") == "y")
+        block_user(
+            user,
+            current_user,
+            form.reason.data,
+            hide_comments=request.form.get("hide_comments") == "y",
+        )
     except ModerationError as error:
         flash(str(error), "error")
         return redirect(url_for("moderation.user_detail", user_id=user.id))
@@ -340,14 +348,24 @@ def reports():
         ):
             details.setdefault((entry.target_type, entry.target_id), []).append(entry)
     items = [
-        {"type": t, "id": i, "count": c, "first": first, "target": load_target(t, i),
-         "reports": details.get((t, i), [])}
+        {
+            "type": t,
+            "id": i,
+            "count": c,
+            "first": first,
+            "target": load_target(t, i),
+            "reports": details.get((t, i), []),
+        }
         for t, i, c, first in rows
     ]
     from app.comments.forms import ModerationReasonForm
 
-    return render_template("moderation/reports.html", items=items, now=utcnow(),
-                           form=ModerationReasonForm(formdata=None))
+    return render_template(
+        "moderation/reports.html",
+        items=items,
+        now=utcnow(),
+        form=ModerationReasonForm(formdata=None),
+    )
 
 
 def _load_item(target_type: str, target_id: int):
@@ -387,8 +405,7 @@ def _item_action(target_type: str, target_id: int, action, message: str):
 def hide_item(target_type: str, target_id: int):
     from app.comments.services import hide
 
-    return _item_action(target_type, target_id, hide,
-                        _("Hidden. The author is told why."))
+    return _item_action(target_type, target_id, hide, _("Hidden. The author is told why."))
 
 
 @bp.route("/items/<target_type>/<int:target_id>/restore", methods=["POST"])
@@ -402,26 +419,30 @@ def restore_item(target_type: str, target_id: int):
 def dismiss_item(target_type: str, target_id: int):
     from app.comments.services import dismiss_reports
 
-    return _item_action(target_type, target_id,
-                        lambda t, target, moderator, _reason: dismiss_reports(t, target,
-                                                                              moderator),
-                        _("The reports are dismissed."))
+    return _item_action(
+        target_type,
+        target_id,
+        lambda t, target, moderator, _reason: dismiss_reports(t, target, moderator),
+        _("The reports are dismissed."),
+    )
 
 
 @bp.route("/comments/<int:comment_id>/approve", methods=["POST"])
 def approve_comment(comment_id: int):
     from app.comments.services import approve_comment as approve
 
-    return _comment_decision(comment_id, lambda c, reason: approve(c, current_user),
-                             _("The comment is published."))
+    return _comment_decision(
+        comment_id, lambda c, reason: approve(c, current_user), _("The comment is published.")
+    )
 
 
 @bp.route("/comments/<int:comment_id>/reject", methods=["POST"])
 def reject_comment(comment_id: int):
     from app.comments.services import reject_comment as reject
 
-    return _comment_decision(comment_id, lambda c, reason: reject(c, current_user, reason),
-                             _("The comment is rejected."))
+    return _comment_decision(
+        comment_id, lambda c, reason: reject(c, current_user, reason), _("The comment is rejected.")
+    )
 
 
 def _comment_decision(comment_id: int, action, message: str):

@@ -66,14 +66,16 @@ def preferences():
             channel = request.form.get(kind, "both")
             if channel not in ("both", "app", "mail", "none"):
                 abort(400)
-            set_preference(current_user, kind, channel in ("both", "app"),
-                           channel in ("both", "mail"))
+            set_preference(
+                current_user, kind, channel in ("both", "app"), channel in ("both", "mail")
+            )
         db.session.commit()
         flash(_("Your notification preferences are saved."), "success")
         return redirect(url_for("notifications.preferences"))
     current = {}
     for kind in KINDS:
         in_app, by_mail = preference(current_user, kind)
-        current[kind] = ("both" if in_app and by_mail else "app" if in_app
-                         else "mail" if by_mail else "none")
+        current[kind] = (
+            "both" if in_app and by_mail else "app" if in_app else "mail" if by_mail else "none"
+        )
     return render_template("notifications/preferences.html", kinds=KINDS, current=current)

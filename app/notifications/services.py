@@ -21,16 +21,18 @@ KINDS = {
 def preference(user: User, kind: str) -> tuple[bool, bool]:
     """(in the app, by mail) for this person and kind; both by default."""
     row = db.session.scalar(
-        select(NotificationPreference).where(NotificationPreference.user_id == user.id,
-                                             NotificationPreference.kind == kind)
+        select(NotificationPreference).where(
+            NotificationPreference.user_id == user.id, NotificationPreference.kind == kind
+        )
     )
     return (True, True) if row is None else (row.in_app, row.by_mail)
 
 
 def set_preference(user: User, kind: str, in_app: bool, by_mail: bool) -> None:
     row = db.session.scalar(
-        select(NotificationPreference).where(NotificationPreference.user_id == user.id,
-                                             NotificationPreference.kind == kind)
+        select(NotificationPreference).where(
+            NotificationPreference.user_id == user.id, NotificationPreference.kind == kind
+        )
     )
     if row is None:
         row = NotificationPreference(user_id=user.id, kind=kind)
@@ -39,8 +41,16 @@ def set_preference(user: User, kind: str, in_app: bool, by_mail: bool) -> None:
     row.by_mail = by_mail
 
 
-def notify(user: User, kind: str, message_id: str, link: str, *, mail_subject: str,
-           mail_template: str, **params) -> None:
+def notify(
+    user: User,
+    kind: str,
+    message_id: str,
+    link: str,
+    *,
+    mail_subject: str,
+    mail_template: str,
+    **params,
+) -> None:
     """Tell `user`, in their language, through the channels they chose for `kind`.
 
     `message_id` is a msgid formatted with `params` in the recipient's language.
@@ -58,15 +68,17 @@ def notify(user: User, kind: str, message_id: str, link: str, *, mail_subject: s
 
 def unread_count(user_id: int) -> int:
     return db.session.scalar(
-        select(func.count()).select_from(Notification).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None))
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
     )
 
 
 def mark_read(user_id: int, notification_id: int | None = None) -> int:
     """Mark one notification (or all) read; returns how many changed."""
-    query = update(Notification).where(Notification.user_id == user_id,
-                                       Notification.read_at.is_(None))
+    query = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)
     return db.session.execute(query.values(read_at=utcnow())).rowcount

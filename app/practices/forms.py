@@ -93,11 +93,13 @@ class DecisionForm(FlaskForm):
 
     decision = SelectField(
         _l("Decision"),
-        choices=options([
-            ("approve", _l("Approve and publish")),
-            ("request_changes", _l("Ask for changes")),
-            ("reject", _l("Reject")),
-        ]),
+        choices=options(
+            [
+                ("approve", _l("Approve and publish")),
+                ("request_changes", _l("Ask for changes")),
+                ("reject", _l("Reject")),
+            ]
+        ),
     )
     note = TextAreaField(
         _l("Note to the author"),

@@ -197,9 +197,12 @@ def detail(practice_id: int, decision_form=None, comment_form=None):
         can_decide=can_decide_practice(current_user, practice),
         can_archive=can_archive_practice(current_user, practice),
         insider=insider,
-        **comment_context(current_user, comment_form, practice_id=practice.id,
-                          open_for_comments=practice.status == "published"
-                          and practice.hidden_at is None),
+        **comment_context(
+            current_user,
+            comment_form,
+            practice_id=practice.id,
+            open_for_comments=practice.status == "published" and practice.hidden_at is None,
+        ),
     )
 
 

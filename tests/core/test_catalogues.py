@@ -14,8 +14,18 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "translations"
 CATALOGUES = sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
 # The keywords and options of `make extract-messages`.
-EXTRACT_ARGS = ["-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location", "--sort-output",
-                "--ignore-dirs", ".* .venv node_modules"]
+EXTRACT_ARGS = [
+    "-F",
+    "babel.cfg",
+    "-k",
+    "_l",
+    "-k",
+    "N_",
+    "--no-location",
+    "--sort-output",
+    "--ignore-dirs",
+    ".* .venv node_modules",
+]
 PLACEHOLDER_RE = re.compile(r"%\((\w+)\)[#0 +\-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 
 

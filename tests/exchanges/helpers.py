@@ -10,31 +10,45 @@ from app.models import Exchange, Registration, User
 from app.timeutil import utcnow
 
 
-def make_exchange(app, organiser_id: int, host_city_id: int, *, starts_at: datetime | None = None,
-                  timezone: str = "Europe/Rome", capacity: int = 10, duration_minutes: int = 90,
-                  invited_city_ids=(), themes=(), practice_ids=(), deadline: datetime | None = None,
-                  title: str = "Masks and public transport: a video exchange",
-                  video_url: str = "https://meet.jit.si/ux-secret-room", status: str | None = None,
-                  ) -> int:
+def make_exchange(
+    app,
+    organiser_id: int,
+    host_city_id: int,
+    *,
+    starts_at: datetime | None = None,
+    timezone: str = "Europe/Rome",
+    capacity: int = 10,
+    duration_minutes: int = 90,
+    invited_city_ids=(),
+    themes=(),
+    practice_ids=(),
+    deadline: datetime | None = None,
+    title: str = "Masks and public transport: a video exchange",
+    video_url: str = "https://meet.jit.si/ux-secret-room",
+    status: str | None = None,
+) -> int:
     """An exchange; a `starts_at` in the past is allowed here (set after creation)."""
     with app.test_request_context():
         organiser = db.session.get(User, organiser_id)
         wanted = starts_at or (utcnow() + timedelta(days=7)).replace(second=0, microsecond=0)
         future = max(wanted, utcnow() + timedelta(days=1))
-        exchange = create_exchange(organiser, {
-            "title": title,
-            "agenda": "## Plan\n\nEach city presents.",
-            "host_city_id": host_city_id,
-            "invited_city_ids": list(invited_city_ids),
-            "themes": list(themes),
-            "practice_ids": list(practice_ids),
-            "timezone": timezone,
-            "starts_at": future,
-            "duration_minutes": duration_minutes,
-            "video_url": video_url,
-            "capacity": capacity,
-            "registration_deadline": deadline,
-        })
+        exchange = create_exchange(
+            organiser,
+            {
+                "title": title,
+                "agenda": "## Plan\n\nEach city presents.",
+                "host_city_id": host_city_id,
+                "invited_city_ids": list(invited_city_ids),
+                "themes": list(themes),
+                "practice_ids": list(practice_ids),
+                "timezone": timezone,
+                "starts_at": future,
+                "duration_minutes": duration_minutes,
+                "video_url": video_url,
+                "capacity": capacity,
+                "registration_deadline": deadline,
+            },
+        )
         if wanted != future:
             exchange.starts_at = wanted
             exchange.registration_deadline = deadline or wanted
@@ -54,7 +68,8 @@ def register(app, exchange_id: int, user_id: int) -> str:
 def statuses(app, exchange_id: int) -> dict[int, str]:
     with app.app_context():
         rows = db.session.query(Registration.user_id, Registration.status).filter_by(
-            exchange_id=exchange_id)
+            exchange_id=exchange_id
+        )
         return dict(rows.all())
 
 

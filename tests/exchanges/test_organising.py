@@ -17,8 +17,9 @@ from tests.practices.test_feed import count_statements
 
 @pytest.fixture
 def full_exchange(app, users, city):
-    exchange_id = make_exchange(app, users["official"].id, city.id, capacity=1,
-                                title="Full exchange")
+    exchange_id = make_exchange(
+        app, users["official"].id, city.id, capacity=1, title="Full exchange"
+    )
     register(app, exchange_id, users["participant"].id)
     register(app, exchange_id, users["other_official"].id)
     return exchange_id
@@ -29,8 +30,9 @@ def test_participants_and_waitlist_for_organiser_only(app, login_as, full_exchan
     html = page.get_data(as_text=True)
     assert "Paula Part" in html and "Ji Park" in html and "Gwangju" in html
     assert html.index("Paula Part") < html.index("Waitlist") < html.index("Ji Park")
-    assert login_as("participant").get(f"/exchanges/{full_exchange}/participants").status_code \
-        == 403
+    assert (
+        login_as("participant").get(f"/exchanges/{full_exchange}/participants").status_code == 403
+    )
     # The public page never lists who signed up.
     public = login_as("anonymous").get(f"/exchanges/{full_exchange}").get_data(as_text=True)
     assert "Paula Part" not in public and "Ji Park" not in public
@@ -41,20 +43,26 @@ def test_csv_export(app, login_as, full_exchange):
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [(r["name"], r["status"], r["waitlist_position"]) for r in rows] == [
-        ("Paula Part", "confirmed", ""), ("Ji Park", "waitlisted", "1")]
+        ("Paula Part", "confirmed", ""),
+        ("Ji Park", "waitlisted", "1"),
+    ]
 
 
 def test_message_goes_through_the_outbox(app, login_as, users, full_exchange, outbox):
     client = login_as("official")
     refused = client.post(f"/exchanges/{full_exchange}/message", data={"subject": "", "body": ""})
     assert refused.status_code == 422
-    client.post(f"/exchanges/{full_exchange}/message",
-                data={"subject": "Slides", "body": "Please send your slides by Friday."})
+    client.post(
+        f"/exchanges/{full_exchange}/message",
+        data={"subject": "Slides", "body": "Please send your slides by Friday."},
+    )
     mails = [m for m in outbox() if "message from the organiser" in m.subject]
     assert [m.recipient for m in mails] == [users["participant"].email]
     assert "Please send your slides by Friday." in mails[0].text
-    client.post(f"/exchanges/{full_exchange}/message",
-                data={"subject": "Slides", "body": "Waitlist too", "include_waitlist": "y"})
+    client.post(
+        f"/exchanges/{full_exchange}/message",
+        data={"subject": "Slides", "body": "Waitlist too", "include_waitlist": "y"},
+    )
     assert len([m for m in outbox() if "Waitlist too" in m.text]) == 2
 
 
@@ -78,19 +86,25 @@ def test_held_then_minutes_and_outcome_practices(app, login_as, users, city, the
     future = make_exchange(app, users["official"].id, city.id)
     client = login_as("official")
     assert client.post(f"/exchanges/{future}/held").status_code == 409
-    past = make_exchange(app, users["official"].id, city.id,
-                         starts_at=utcnow() - timedelta(hours=2))
+    past = make_exchange(
+        app, users["official"].id, city.id, starts_at=utcnow() - timedelta(hours=2)
+    )
     assert client.post(f"/exchanges/{past}/held").status_code == 302
     assert get(app, past).status == "held"
     practice_id = make_practice(app, users["official"].id, title="Born in the exchange")
-    bad = client.post(f"/exchanges/{past}/minutes",
-                      data={"minutes": "x", "outcomes": "y", "outcome_practices": "12345678"})
+    bad = client.post(
+        f"/exchanges/{past}/minutes",
+        data={"minutes": "x", "outcomes": "y", "outcome_practices": "12345678"},
+    )
     assert bad.status_code == 422
-    client.post(f"/exchanges/{past}/minutes", data={
-        "minutes": "## Round table\n\nEveryone spoke.",
-        "outcomes": "Pair Rome with Gwangju.",
-        "outcome_practices": f"https://x.example/practices/{practice_id}",
-    })
+    client.post(
+        f"/exchanges/{past}/minutes",
+        data={
+            "minutes": "## Round table\n\nEveryone spoke.",
+            "outcomes": "Pair Rome with Gwangju.",
+            "outcome_practices": f"https://x.example/practices/{practice_id}",
+        },
+    )
     page = login_as("anonymous").get(f"/exchanges/{past}").get_data(as_text=True)
     assert "Everyone spoke." in page and "Pair Rome with Gwangju." in page
     assert "Born in the exchange" in page
@@ -98,8 +112,7 @@ def test_held_then_minutes_and_outcome_practices(app, login_as, users, city, the
 
 
 def test_withdrawing_after_the_start_is_refused(app, login_as, users, city):
-    past = make_exchange(app, users["official"].id, city.id,
-                         starts_at=utcnow() + timedelta(days=2))
+    past = make_exchange(app, users["official"].id, city.id, starts_at=utcnow() + timedelta(days=2))
     register(app, past, users["participant"].id)
     from app.extensions import db
     from app.models import Exchange
@@ -112,12 +125,25 @@ def test_withdrawing_after_the_start_is_refused(app, login_as, users, city):
 
 
 def test_upcoming_past_filters_and_mine(app, login_as, users, city, other_city, themes):
-    soon = make_exchange(app, users["official"].id, city.id, title="Soon in Rome",
-                         themes=["health"])
-    make_exchange(app, users["other_official"].id, other_city.id, title="Later in Gwangju",
-                  starts_at=utcnow() + timedelta(days=20), themes=["local-economy"])
-    make_exchange(app, users["official"].id, city.id, title="Long ago",
-                  starts_at=utcnow() - timedelta(days=30), status="held")
+    soon = make_exchange(
+        app, users["official"].id, city.id, title="Soon in Rome", themes=["health"]
+    )
+    make_exchange(
+        app,
+        users["other_official"].id,
+        other_city.id,
+        title="Later in Gwangju",
+        starts_at=utcnow() + timedelta(days=20),
+        themes=["local-economy"],
+    )
+    make_exchange(
+        app,
+        users["official"].id,
+        city.id,
+        title="Long ago",
+        starts_at=utcnow() - timedelta(days=30),
+        status="held",
+    )
     register(app, soon, users["participant"].id)
     client = login_as("participant")
 
@@ -139,17 +165,23 @@ def test_upcoming_past_filters_and_mine(app, login_as, users, city, other_city, 
 
 
 @pytest.mark.parametrize("path", ["/exchanges/", "/exchanges/?when=past", "DETAIL", "/"])
-def test_exchange_pages_run_a_fixed_number_of_statements(app, factory, users, city, other_city,
-                                                          login_as, path):
+def test_exchange_pages_run_a_fixed_number_of_statements(
+    app, factory, users, city, other_city, login_as, path
+):
     client = login_as("participant")
 
     def build(n, offset):
         ids = []
         for i in range(n):
-            exchange_id = make_exchange(app, users["official"].id, city.id,
-                                        invited_city_ids=[other_city.id], capacity=2,
-                                        title=f"Exchange number {offset + i}",
-                                        starts_at=utcnow() + timedelta(days=1 + i))
+            exchange_id = make_exchange(
+                app,
+                users["official"].id,
+                city.id,
+                invited_city_ids=[other_city.id],
+                capacity=2,
+                title=f"Exchange number {offset + i}",
+                starts_at=utcnow() + timedelta(days=1 + i),
+            )
             for j in range(3):
                 person = factory.user("participant", email=f"p{offset}-{i}-{j}@example.net")
                 register(app, exchange_id, person.id)

@@ -32,13 +32,20 @@ def form(city_id, **overrides):
     return data
 
 
-def test_official_schedules_an_exchange_stored_in_utc(app, login_as, users, city, other_city,
-                                                      themes):
+def test_official_schedules_an_exchange_stored_in_utc(
+    app, login_as, users, city, other_city, themes
+):
     client = login_as("official")
     start = (utcnow() + timedelta(days=10)).date()
-    response = client.post("/exchanges/new", data=form(
-        city.id, starts_at=f"{start}T10:00", invited_cities=[str(other_city.id)],
-        themes=["health"]))
+    response = client.post(
+        "/exchanges/new",
+        data=form(
+            city.id,
+            starts_at=f"{start}T10:00",
+            invited_cities=[str(other_city.id)],
+            themes=["health"],
+        ),
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     exchange_id = int(response.headers["Location"].rsplit("/", 1)[1])
     exchange = get(app, exchange_id)
@@ -78,12 +85,16 @@ def test_bad_input_is_refused_and_kept(login_as, users, city, field, value, mess
 
 def test_deadline_after_start_is_refused(login_as, users, city):
     start = utcnow() + timedelta(days=10)
-    response = login_as("official").post("/exchanges/new", data=form(
-        city.id, starts_at=start.strftime("%Y-%m-%dT10:00"),
-        registration_deadline=(start + timedelta(days=1)).strftime("%Y-%m-%dT10:00")))
+    response = login_as("official").post(
+        "/exchanges/new",
+        data=form(
+            city.id,
+            starts_at=start.strftime("%Y-%m-%dT10:00"),
+            registration_deadline=(start + timedelta(days=1)).strftime("%Y-%m-%dT10:00"),
+        ),
+    )
     assert response.status_code == 422
-    assert "The registration deadline must be before the start." in response.get_data(
-        as_text=True)
+    assert "The registration deadline must be before the start." in response.get_data(as_text=True)
 
 
 def test_platforms_are_recognised():
@@ -103,9 +114,10 @@ def test_propose_an_exchange_on_a_practice_prefills_the_form(app, login_as, user
     html = client.get(f"/exchanges/new?practice={practice_id}").get_data(as_text=True)
     assert "Exchange on “Data sharing in Gwangju”" in html
     assert f'value="{practice_id}"' in html
-    city_id = users["other_official"].city_id
-    invited = re.search(rf'<input[^>]*name="invited_cities"[^>]*value="{city_id}"[^>]*>',
-                        html).group(0)
+    invited = re.search(
+        r'<input[^>]*name="invited_cities"[^>]*value="%s"[^>]*>' % users["other_official"].city_id,
+        html,
+    ).group(0)
     assert "checked" in invited
 
 
@@ -116,16 +128,25 @@ def test_editing_time_raises_sequence_and_tells_participants(app, login_as, user
     client = login_as("official")
     assert client.get(f"/exchanges/{exchange_id}/edit").status_code == 200
     new_start = (before.starts_at + timedelta(days=1)).astimezone(
-        __import__("zoneinfo").ZoneInfo("Europe/Rome"))
-    response = client.post(f"/exchanges/{exchange_id}/edit", data=form(
-        city.id, title=before.title, starts_at=new_start.strftime("%Y-%m-%dT%H:%M"),
-        video_url=before.video_url, capacity="10"))
+        __import__("zoneinfo").ZoneInfo("Europe/Rome")
+    )
+    response = client.post(
+        f"/exchanges/{exchange_id}/edit",
+        data=form(
+            city.id,
+            title=before.title,
+            starts_at=new_start.strftime("%Y-%m-%dT%H:%M"),
+            video_url=before.video_url,
+            capacity="10",
+        ),
+    )
     assert response.status_code == 302
     after = get(app, exchange_id)
     assert after.sequence == before.sequence + 1
     assert after.starts_at == before.starts_at + timedelta(days=1)
-    assert any("Changed" in m.subject for m in outbox()
-               if m.recipient == users["participant"].email)
+    assert any(
+        "Changed" in m.subject for m in outbox() if m.recipient == users["participant"].email
+    )
 
 
 def test_an_unchanged_save_does_not_disturb_anyone(app, login_as, users, city, outbox):
@@ -133,9 +154,17 @@ def test_an_unchanged_save_does_not_disturb_anyone(app, login_as, users, city, o
     register(app, exchange_id, users["participant"].id)
     before = get(app, exchange_id)
     local = before.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Rome"))
-    login_as("official").post(f"/exchanges/{exchange_id}/edit", data=form(
-        city.id, title=before.title, starts_at=local.strftime("%Y-%m-%dT%H:%M"),
-        video_url=before.video_url, capacity="10", agenda="A new agenda"))
+    login_as("official").post(
+        f"/exchanges/{exchange_id}/edit",
+        data=form(
+            city.id,
+            title=before.title,
+            starts_at=local.strftime("%Y-%m-%dT%H:%M"),
+            video_url=before.video_url,
+            capacity="10",
+            agenda="A new agenda",
+        ),
+    )
     assert get(app, exchange_id).sequence == before.sequence
     assert not any("Changed" in m.subject for m in outbox())
 

@@ -23,8 +23,9 @@ def exchange_id(app, users, city):
     return make_exchange(app, users["official"].id, city.id, capacity=1)
 
 
-def test_first_gets_the_seat_second_the_waitlist_with_position(app, login_as, users,
-                                                                exchange_id, outbox):
+def test_first_gets_the_seat_second_the_waitlist_with_position(
+    app, login_as, users, exchange_id, outbox
+):
     first = login_as("participant")
     assert first.post(f"/exchanges/{exchange_id}/register").status_code == 302
     page = first.get(f"/exchanges/{exchange_id}").get_data(as_text=True)
@@ -35,15 +36,17 @@ def test_first_gets_the_seat_second_the_waitlist_with_position(app, login_as, us
     assert "You are number 1 on the waitlist." in page
     third = login_as("moderator")
     third.post(f"/exchanges/{exchange_id}/register")
-    assert "You are number 2 on the waitlist." in third.get(
-        f"/exchanges/{exchange_id}").get_data(as_text=True)
+    assert "You are number 2 on the waitlist." in third.get(f"/exchanges/{exchange_id}").get_data(
+        as_text=True
+    )
     subjects = {m.recipient: m.subject for m in outbox()}
     assert "confirmed" in subjects[users["participant"].email]
     assert "waitlist" in subjects[users["other_official"].email]
 
 
-def test_withdrawing_promotes_the_first_waitlisted_who_is_told(app, login_as, users, exchange_id,
-                                                                outbox):
+def test_withdrawing_promotes_the_first_waitlisted_who_is_told(
+    app, login_as, users, exchange_id, outbox
+):
     register(app, exchange_id, users["participant"].id)
     register(app, exchange_id, users["other_official"].id)
     register(app, exchange_id, users["moderator"].id)
@@ -56,7 +59,8 @@ def test_withdrawing_promotes_the_first_waitlisted_who_is_told(app, login_as, us
     promoted = [m for m in outbox() if m.recipient == users["other_official"].email]
     assert any("seat is yours" in m.subject for m in promoted)
     assert "number 1 on the waitlist" in login_as("moderator").get(
-        f"/exchanges/{exchange_id}").get_data(as_text=True)
+        f"/exchanges/{exchange_id}"
+    ).get_data(as_text=True)
 
 
 def test_leaving_the_waitlist_keeps_the_order(app, login_as, users, exchange_id):
@@ -66,7 +70,8 @@ def test_leaving_the_waitlist_keeps_the_order(app, login_as, users, exchange_id)
     login_as("other_official").post(f"/exchanges/{exchange_id}/cancel")
     assert statuses(app, exchange_id)[users["participant"].id] == "confirmed"
     assert "number 1 on the waitlist" in login_as("moderator").get(
-        f"/exchanges/{exchange_id}").get_data(as_text=True)
+        f"/exchanges/{exchange_id}"
+    ).get_data(as_text=True)
 
 
 def test_signing_up_twice_is_refused(app, login_as, exchange_id):
@@ -80,8 +85,9 @@ def test_signing_up_twice_is_refused(app, login_as, exchange_id):
 def test_one_registration_per_person_is_a_database_constraint(app, users, exchange_id):
     with app.app_context():
         for _ in range(2):
-            db.session.add(Registration(exchange_id=exchange_id, user_id=users["admin"].id,
-                                        status="confirmed"))
+            db.session.add(
+                Registration(exchange_id=exchange_id, user_id=users["admin"].id, status="confirmed")
+            )
         with pytest.raises(IntegrityError):
             db.session.flush()
         db.session.rollback()
@@ -174,8 +180,10 @@ class Browser:
 
     def login(self, email: str, password: str) -> None:
         token = CSRF.search(self.get("/auth/login")).group(1)
-        assert self.post("/auth/login", {"csrf_token": token, "email": email,
-                                         "password": password}) == 302
+        assert (
+            self.post("/auth/login", {"csrf_token": token, "email": email, "password": password})
+            == 302
+        )
         self.token = CSRF.search(self.get("/")).group(1)
 
 
@@ -187,8 +195,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return fp
 
 
-def test_fifty_concurrent_sign_ups_for_ten_seats_never_overbook(app, live_server, factory,
-                                                                 users, city):
+def test_fifty_concurrent_sign_ups_for_ten_seats_never_overbook(
+    app, live_server, factory, users, city
+):
     exchange_id = make_exchange(app, users["official"].id, city.id, capacity=10)
     people = [factory.user("participant", email=f"rush{i}@example.net") for i in range(50)]
     browsers = []
@@ -202,8 +211,7 @@ def test_fifty_concurrent_sign_ups_for_ten_seats_never_overbook(app, live_server
 
     def rush(browser: Browser):
         barrier.wait()
-        status = browser.post(f"/exchanges/{exchange_id}/register",
-                              {"csrf_token": browser.token})
+        status = browser.post(f"/exchanges/{exchange_id}/register", {"csrf_token": browser.token})
         with lock:
             results.append(status)
 
@@ -214,8 +222,12 @@ def test_fifty_concurrent_sign_ups_for_ten_seats_never_overbook(app, live_server
         thread.join(timeout=180)
     assert sorted(results) == [302] * 50
     with app.app_context():
-        rows = db.session.query(Registration).filter_by(exchange_id=exchange_id).order_by(
-            Registration.queued_at, Registration.id).all()
+        rows = (
+            db.session.query(Registration)
+            .filter_by(exchange_id=exchange_id)
+            .order_by(Registration.queued_at, Registration.id)
+            .all()
+        )
         confirmed = [r for r in rows if r.status == "confirmed"]
         waitlisted = [r for r in rows if r.status == "waitlisted"]
         assert len(confirmed) == 10

@@ -190,26 +190,122 @@ MATRIX = [
     ("exchanges.ics", "GET", "/exchanges/{exchange}.ics", None, everyone(200)),
     ("exchanges.new", "GET", "/exchanges/new", None, {**insiders(200, 403), "other_official": 200}),
     ("exchanges.edit", "GET", "/exchanges/{exchange}/edit", None, organisers(200)),
-    ("exchanges.participants", "GET", "/exchanges/{exchange}/participants", None,
-     organisers(200)),
-    ("exchanges.participants_csv", "GET", "/exchanges/{exchange}/participants.csv", None,
-     organisers(200)),
-    ("exchanges.message", "POST", "/exchanges/{exchange}/message",
-     {"subject": "Hello", "body": "See you"}, organisers(302)),
-    ("exchanges.close_signup", "POST", "/exchanges/{exchange}/close-signup", {},
-     organisers(302)),
+    ("exchanges.participants", "GET", "/exchanges/{exchange}/participants", None, organisers(200)),
+    (
+        "exchanges.participants_csv",
+        "GET",
+        "/exchanges/{exchange}/participants.csv",
+        None,
+        organisers(200),
+    ),
+    (
+        "exchanges.message",
+        "POST",
+        "/exchanges/{exchange}/message",
+        {"subject": "Hello", "body": "See you"},
+        organisers(302),
+    ),
+    ("exchanges.close_signup", "POST", "/exchanges/{exchange}/close-signup", {}, organisers(302)),
     ("exchanges.open_signup", "POST", "/exchanges/{exchange}/open-signup", {}, organisers(302)),
     ("exchanges.held", "POST", "/exchanges/{past_exchange}/held", {}, organisers(302)),
     ("exchanges.minutes", "GET", "/exchanges/{held_exchange}/minutes", None, organisers(200)),
-    ("exchanges.cancel_whole", "POST", "/exchanges/{exchange}/cancel-exchange",
-     {"reason": "Speakers ill"}, organisers(302)),
+    (
+        "exchanges.cancel_whole",
+        "POST",
+        "/exchanges/{exchange}/cancel-exchange",
+        {"reason": "Speakers ill"},
+        organisers(302),
+    ),
     ("exchanges.register", "POST", "/exchanges/{exchange}/register", {}, signed_in(302)),
     # Nobody is signed up yet, so withdrawing is refused for everyone signed in.
     ("exchanges.cancel", "POST", "/exchanges/{exchange}/cancel", {}, signed_in(409)),
     ("exchanges.my_calendar", "GET", "/exchanges/calendar", None, signed_in(200)),
     ("exchanges.reset_calendar", "POST", "/exchanges/calendar/reset", {}, signed_in(302)),
-    ("exchanges.personal_calendar", "GET", "/exchanges/calendar/no-such-token.ics", None,
-     everyone(404)),
+    (
+        "exchanges.personal_calendar",
+        "GET",
+        "/exchanges/calendar/no-such-token.ics",
+        None,
+        everyone(404),
+    ),
+    # -- comments, reports, notifications --
+    (
+        "comments.post_on_practice",
+        "POST",
+        "/practices/{practice}/comments",
+        {"body": "Hello"},
+        signed_in(302),
+    ),
+    (
+        "comments.post_on_exchange",
+        "POST",
+        "/exchanges/{exchange}/comments",
+        {"body": "Hello"},
+        signed_in(302),
+    ),
+    ("comments.permalink", "GET", "/comments/{comment}", None, everyone(302)),
+    (
+        "comments.edit",
+        "GET",
+        "/comments/{comment}/edit",
+        None,
+        {**signed_in(403), "participant": 200},
+    ),
+    (
+        "comments.delete",
+        "POST",
+        "/comments/{comment}/delete",
+        {},
+        {**signed_in(403), "participant": 302, "moderator": 302, "admin": 302},
+    ),
+    ("comments.report_comment", "GET", "/comments/{comment}/report", None, signed_in(200)),
+    ("comments.report_practice", "GET", "/practices/{practice}/report", None, signed_in(200)),
+    ("notifications.index", "GET", "/notifications/", None, signed_in(200)),
+    (
+        "notifications.read",
+        "POST",
+        "/notifications/{notification}/read",
+        {},
+        {**signed_in(404), "participant": 302},
+    ),
+    ("notifications.read_all", "POST", "/notifications/read-all", {}, signed_in(302)),
+    ("notifications.preferences", "GET", "/notifications/preferences", None, signed_in(200)),
+    ("moderation.reports", "GET", "/moderation/reports", None, moderators(200)),
+    (
+        "moderation.hide_item",
+        "POST",
+        "/moderation/items/comment/{comment}/hide",
+        {"reason": "Rude"},
+        moderators(302),
+    ),
+    (
+        "moderation.restore_item",
+        "POST",
+        "/moderation/items/comment/{comment}/restore",
+        {},
+        moderators(302),
+    ),
+    (
+        "moderation.dismiss_item",
+        "POST",
+        "/moderation/items/practice/{practice}/dismiss",
+        {},
+        moderators(302),
+    ),
+    (
+        "moderation.approve_comment",
+        "POST",
+        "/moderation/comments/{pending_comment}/approve",
+        {},
+        moderators(302),
+    ),
+    (
+        "moderation.reject_comment",
+        "POST",
+        "/moderation/comments/{pending_comment}/reject",
+        {},
+        moderators(302),
+    ),
     (
         "moderation.set_role",
         "POST",
@@ -241,6 +337,21 @@ def targets(app, factory, city, users, themes):
     practices["exchange"] = make_exchange(app, author, city.id)
     practices["past_exchange"] = make_exchange(app, author, city.id, starts_at=past)
     practices["held_exchange"] = make_exchange(app, author, city.id, starts_at=past, status="held")
+    with app.test_request_context():
+        from app.comments.services import post_comment
+        from app.models import Notification, Practice
+
+        practice = db.session.get(Practice, practices["practice"])
+        comment = post_comment(
+            db.session.get(User, users["participant"].id), "First!", practice=practice
+        )
+        comment.status = "visible"
+        newcomer = db.session.get(User, applicant.id)
+        pending = post_comment(newcomer, "Pending words", practice=practice)
+        note = Notification(user_id=users["participant"].id, kind="comment", message="Hi", link="/")
+        db.session.add(note)
+        db.session.commit()
+        practices.update(comment=comment.id, pending_comment=pending.id, notification=note.id)
     with app.app_context():
         request = OfficialRequest(user_id=applicant.id, city_id=city.id, message="Please")
         db.session.add(request)
