@@ -15,8 +15,7 @@ def practice_url(app, site, users, themes):
     return f"{site}/practices/{practice_id}"
 
 
-def test_comment_reply_report_hide_and_restore(browser, site, users, practice_url, log_in,
-                                               console):
+def test_comment_reply_report_hide_and_restore(browser, site, users, practice_url, log_in, console):
     official = browser.new_context().new_page()
     log_in(official, users["other_official"])
     official.goto(practice_url)
@@ -33,7 +32,8 @@ def test_comment_reply_report_hide_and_restore(browser, site, users, practice_ur
     author.get_by_role("button", name="Post the reply").click()
     expect(author.locator(".comment.reply")).to_contain_text("paperwork agreed first")
     author.locator(".comment", has_text="How did customs go?").first.get_by_role(
-        "link", name="Report").click()
+        "link", name="Report"
+    ).click()
     author.get_by_label("Off-topic").check()
     author.get_by_role("button", name="Send the report").click()
     expect(author.locator(".flashes")).to_contain_text("The moderators will look at it.")
@@ -53,7 +53,8 @@ def test_comment_reply_report_hide_and_restore(browser, site, users, practice_ur
 
     moderator.goto(practice_url)
     moderator.locator(".comment", has_text="How did customs go?").first.get_by_role(
-        "button", name="Restore").click()
+        "button", name="Restore"
+    ).click()
     visitor.reload()
     expect(visitor.get_by_text("How did customs go?")).to_be_visible()
     for p in (official, author, moderator, visitor):
@@ -73,8 +74,9 @@ PAGES = [
 
 
 @pytest.mark.parametrize("who,path", PAGES, ids=[f"{w}:{p}" for w, p in PAGES])
-def test_discussion_pages_are_accessible(app, page, site, console, users, themes, log_in, who,
-                                         path):
+def test_discussion_pages_are_accessible(
+    app, page, site, console, users, themes, log_in, who, path
+):
     from app.extensions import db
     from app.models import Comment
 
@@ -86,8 +88,13 @@ def test_discussion_pages_are_accessible(app, page, site, console, users, themes
     client.post(f"/practices/{practice_id}/comments", data={"body": "A first *comment*"})
     with app.app_context():
         comment = db.session.query(Comment).one()
-        reply = Comment(practice_id=practice_id, parent_id=comment.id, author_id=None,
-                        body="A reply", status="visible")
+        reply = Comment(
+            practice_id=practice_id,
+            parent_id=comment.id,
+            author_id=None,
+            body="A reply",
+            status="visible",
+        )
         db.session.add(reply)
         db.session.commit()
         comment_id = comment.id
