@@ -186,13 +186,11 @@ PRACTICES = [
         "health centres and care homes.\n\n## Why it worked\n\n- An existing twinning contact\n"
         "- One person on each side with authority to decide",
         {
-            "resources": (
-                "Staff time in both international relations offices; air freight paid by the donor."
-            ),
+            "resources": "Staff time in both international relations offices; "
+            "air freight paid by the donor.",
             "evidence": "50,000 masks distributed to 40 care homes within ten days.",
-            "transferability": (
-                "Any city with an active partnership can ask; agree on customs paperwork first."
-            ),
+            "transferability": "Any city with an active partnership can ask; "
+            "agree on customs paperwork first.",
         },
     ),
     (

@@ -114,9 +114,11 @@ def test_propose_an_exchange_on_a_practice_prefills_the_form(app, login_as, user
     html = client.get(f"/exchanges/new?practice={practice_id}").get_data(as_text=True)
     assert "Exchange on “Data sharing in Gwangju”" in html
     assert f'value="{practice_id}"' in html
-    city_id = users["other_official"].city_id
     invited = re.search(
-        rf'<input[^>]*name="invited_cities"[^>]*value="{city_id}"[^>]*>', html
+        r'<input[^>]*name="invited_cities"[^>]*value="{}"[^>]*>'.format(
+            users["other_official"].city_id
+        ),
+        html,
     ).group(0)
     assert "checked" in invited
 
