@@ -156,7 +156,7 @@ def cancel_exchange(exchange: Exchange, actor: User, reason: str) -> None:
     if exchange.status != ExchangeStatus.SCHEDULED:
         raise ExchangeError(_l("Only a scheduled exchange can be cancelled."))
     exchange.status = ExchangeStatus.CANCELLED
-    exchange.cancelled_at = utcnow()
+    exchange.cancelled_at = exchange.updated_at = utcnow()
     exchange.sequence += 1
     for registration in active_registrations(exchange):
         _tell(
@@ -175,7 +175,7 @@ def mark_held(exchange: Exchange, actor: User) -> None:
     if exchange.starts_at > utcnow():
         raise ExchangeError(_l("An exchange can be marked as held once it has started."))
     exchange.status = ExchangeStatus.HELD
-    exchange.held_at = utcnow()
+    exchange.held_at = exchange.updated_at = utcnow()
     exchange.sequence += 1
 
 

@@ -17,6 +17,16 @@ expect.set_options(timeout=TIMEOUT_MS)
 STATUS_LINE = re.compile(r"^Failed to load resource: the server responded with a status of (\d+)")
 
 
+def pytest_collection_modifyitems(items):
+    """pytest-playwright's session `base_url` fixture warns under pytest 9.2 (a
+    PytestRemovedIn10Warning, so a DeprecationWarning): `-W error::DeprecationWarning` on the
+    command line outranks the ini filter, so browser tests carry the filter as a mark."""
+    mark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
+    for item in items:
+        if "tests/browser/" in item.nodeid:
+            item.add_marker(mark)
+
+
 @pytest.fixture
 def page(page):
     """pytest-playwright's page, with a short default timeout."""
