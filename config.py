@@ -50,6 +50,9 @@ class Config:
     REGISTRATIONS_PER_ADDRESS = os.environ.get("REGISTRATIONS_PER_ADDRESS", "60 per hour")
     RESETS_PER_ADDRESS = os.environ.get("RESETS_PER_ADDRESS", "30 per hour")
     RESETS_PER_ACCOUNT = os.environ.get("RESETS_PER_ACCOUNT", "5 per hour")
+    # API requests per personal token, and per address without a token.
+    API_RATE_LIMIT_TOKEN = os.environ.get("API_RATE_LIMIT_TOKEN", "600 per minute")
+    API_RATE_LIMIT_ANONYMOUS = os.environ.get("API_RATE_LIMIT_ANONYMOUS", "120 per minute")
 
     # Confirmation and reset links expire after these many seconds.
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600

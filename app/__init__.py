@@ -139,6 +139,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practices_bp, url_prefix="/practices")
     app.register_blueprint(exchanges_bp, url_prefix="/exchanges")
     app.register_blueprint(comments_bp)
+    from app.api import bp as api_bp
+
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")

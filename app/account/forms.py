@@ -12,6 +12,7 @@ from app.forms_common import (
     ValidTimezone,
     city_choices,
     language_choices,
+    options,
     timezone_choices,
 )
 
@@ -59,4 +60,19 @@ class OfficialRequestForm(FlaskForm):
         _l("How do you work for this city?"),
         validators=[DataRequired(), Length(max=2000)],
         description=_l("Your department and role, and who can vouch for you."),
+    )
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("Token name"),
+        validators=[DataRequired(), Length(max=80)],
+        description=_l("What the token is for, for example “regional portal”."),
+        id="token_name",
+    )
+    scope = SelectField(
+        _l("What it may do"),
+        choices=options(
+            [("read", _l("Read only")), ("write", _l("Read, and sign up or withdraw for me"))]
+        ),
     )

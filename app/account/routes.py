@@ -8,11 +8,17 @@ from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
 from app.account import bp
-from app.account.forms import EmailChangeForm, OfficialRequestForm, PasswordChangeForm, ProfileForm
+from app.account.forms import (
+    ApiTokenForm,
+    EmailChangeForm,
+    OfficialRequestForm,
+    PasswordChangeForm,
+    ProfileForm,
+)
 from app.auth.forms import ResendConfirmationForm
 from app.auth.services import AccountError, request_email_change, verify_official_by_domain
 from app.extensions import db
-from app.models import OfficialRequest
+from app.models import ApiToken, OfficialRequest
 from app.permissions import can_request_official
 from app.security import LOGIN_ACCOUNT
 
@@ -45,6 +51,13 @@ def _render(status: int = 200, **forms):
         "official_form": forms.get("official_form") or OfficialRequestForm(formdata=None),
         "resend_form": ResendConfirmationForm(formdata=None),
         "official_request": _pending_request(),
+        "token_form": forms.get("token_form") or ApiTokenForm(formdata=None),
+        "tokens": db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at.desc())
+        ).all(),
+        "new_token": forms.get("new_token"),
         "can_request_official": can_request_official(user),
     }
     return render_template("account/profile.html", **context), status
@@ -151,4 +164,38 @@ def request_official():
     )
     db.session.commit()
     flash(_("Your request was sent to the moderators."), "success")
+    return redirect(url_for("account.profile"))
+
+
+@bp.route("/tokens", methods=["POST"])
+@login_required
+def create_token():
+    """Create a personal API token; the secret is shown on this answer only."""
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        return _render(422, token_form=form)
+    if form.scope.data == ApiToken.WRITE and not current_user.is_confirmed:
+        form.scope.errors = [_("Confirm your e-mail address before creating a write token.")]
+        return _render(422, token_form=form)
+    _token, secret = ApiToken.issue(current_user, form.name.data.strip(), form.scope.data)
+    db.session.commit()
+    flash(_("Your token is created. Copy it now: it will not be shown again."), "success")
+    return _render(201, new_token=secret)
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    from flask_wtf import FlaskForm
+
+    from app.timeutil import utcnow
+
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    token.revoked_at = utcnow()
+    db.session.commit()
+    flash(_("The token is revoked."), "success")
     return redirect(url_for("account.profile"))

@@ -19,6 +19,7 @@ def current_token() -> ApiToken | None:
         return g.api_token
     header = request.headers.get("Authorization", "")
     token = None
+    g.api_token = None  # set before any refusal, so error answers do not ask again
     if header:
         scheme, _sep, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():

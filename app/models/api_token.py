@@ -44,8 +44,13 @@ class ApiToken(db.Model):
     def issue(cls, user: User, name: str, scope: str) -> tuple[ApiToken, str]:
         """A new token row and the secret, which is never stored."""
         secret = PREFIX + secrets.token_urlsafe(32)
-        token = cls(user_id=user.id, name=name, scope=scope, token_hash=hash_token(secret),
-                    hint=secret[: len(PREFIX) + 4])
+        token = cls(
+            user_id=user.id,
+            name=name,
+            scope=scope,
+            token_hash=hash_token(secret),
+            hint=secret[: len(PREFIX) + 4],
+        )
         db.session.add(token)
         return token, secret
 

@@ -306,6 +306,34 @@ MATRIX = [
         {},
         moderators(302),
     ),
+    # -- API (session cookies do not count there: writes need a token) --
+    (
+        "account.create_token",
+        "POST",
+        "/account/tokens",
+        {"name": "Portal", "scope": "read"},
+        signed_in(201),
+    ),
+    ("account.revoke_token", "POST", "/account/tokens/999999/revoke", {}, signed_in(404)),
+    ("api.practices", "GET", "/api/v1/practices", None, everyone(200)),
+    ("api.practice", "GET", "/api/v1/practices/{practice}", None, everyone(200)),
+    ("api.exchanges", "GET", "/api/v1/exchanges", None, everyone(200)),
+    ("api.exchange", "GET", "/api/v1/exchanges/{exchange}", None, everyone(200)),
+    ("api.register", "POST", "/api/v1/exchanges/{exchange}/registration", {}, everyone(401)),
+    ("api.unregister", "DELETE", "/api/v1/exchanges/{exchange}/registration", None, everyone(401)),
+    (
+        "api.my_registration",
+        "GET",
+        "/api/v1/exchanges/{exchange}/registration",
+        None,
+        everyone(401),
+    ),
+    ("api.themes", "GET", "/api/v1/themes", None, everyone(200)),
+    ("api.cities", "GET", "/api/v1/cities", None, everyone(200)),
+    ("api.openapi", "GET", "/api/v1/openapi.json", None, everyone(200)),
+    ("api.open_data_csv", "GET", "/api/v1/open-data/practices.csv", None, everyone(200)),
+    ("api.open_data_json", "GET", "/api/v1/open-data/practices.json", None, everyone(200)),
+    ("api.not_found", "GET", "/api/v1/elsewhere", None, everyone(404)),
     (
         "moderation.set_role",
         "POST",
@@ -373,6 +401,8 @@ def test_access(login_as, targets, role, endpoint, method, path, data, expected)
     url = path.format(**targets)
     if method == "GET":
         response = c.get(url)
+    elif method == "DELETE":
+        response = c.delete(url)
     else:
         response = c.post(url, data=data)
     want = expected[role]
