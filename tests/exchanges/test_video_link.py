@@ -162,5 +162,9 @@ def test_mails_to_the_waitlist_never_carry_the_link(
         assert MARK not in message.as_string(), message["Subject"]
         assert MARK not in smtp_server.text_of(message) + smtp_server.html_of(message)
     assert not smtp_server.to(people["outsider"].email)
-    # The seated person was told of each step too (the link itself stays on the page).
-    assert len(smtp_server.to(people["seated"].email)) >= 4
+    # The seated person was told of each step too, and gets the link: at sign-up, and the
+    # new one when it changed.
+    seated = smtp_server.to(people["seated"].email)
+    assert len(seated) >= 4
+    changed = [m for m in seated if m["Subject"].startswith("Changed:")]
+    assert changed and NEW_SECRET in smtp_server.text_of(changed[0])
