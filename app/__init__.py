@@ -55,7 +55,14 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    from app.search import include_object
+
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(app.root_path, "..", "migrations"),
+        include_object=include_object,
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -127,12 +134,14 @@ def register_blueprints(app: Flask) -> None:
     from app.account import bp as account_bp
     from app.auth import bp as auth_bp
     from app.browse import bp as browse_bp
+    from app.follows import bp as follows_bp
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
     from app.practices import bp as practices_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(browse_bp)
+    app.register_blueprint(follows_bp)
     app.register_blueprint(practices_bp, url_prefix="/practices")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
@@ -177,7 +186,7 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _globals():
         from app.labels import ACTION_LABELS, ROLE_LABELS
-        from app.practices.choices import STATUS_LABELS, TOPIC_LABELS
+        from app.practices.choices import SIZE_LABELS, STATUS_LABELS, TOPIC_LABELS
 
         return {
             "role_labels": ROLE_LABELS,
@@ -185,6 +194,7 @@ def register_template_helpers(app: Flask) -> None:
             "permissions": permissions,
             "topic_labels": TOPIC_LABELS,
             "status_labels": STATUS_LABELS,
+            "size_labels": SIZE_LABELS,
             "current_locale": str(get_locale() or "en"),
             "current_timezone": str(get_timezone() or "UTC"),
             "languages": app.config["LANGUAGES"],

@@ -93,3 +93,11 @@ def can_archive_practice(user, practice) -> bool:
         and user.city_id == practice.city_id
         and user.is_confirmed
     )
+
+
+# -- follows ----------------------------------------------------------------------------------
+
+
+def can_follow(user) -> bool:
+    """Registered people with a confirmed address follow themes and cities."""
+    return is_signed_in(user) and user.is_confirmed

@@ -8,10 +8,13 @@ from zoneinfo import ZoneInfo
 from feedgen.feed import FeedGenerator
 from flask import Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.browse import bp
-from app.extensions import db
+from app.extensions import db, login_manager
+from app.follows.forms import FollowForm
+from app.follows.services import follow_counts, followed_practices_criterion, is_following
 from app.markdown import render_markdown
 from app.models import City, Practice, PracticeStatus, Theme
 from app.practices.queries import PracticeFilters, published_query
@@ -20,8 +23,29 @@ from app.timeutil import utcnow
 
 
 def feed():
-    """Published practices newest first, filtered as the query string says (served on `/`)."""
-    return render_list("browse/feed.html", PracticeFilters.from_args(request.args))
+    """Published practices newest first, filtered as the query string says (served on `/`).
+    `?for=me` narrows it to the themes and cities the signed-in person follows."""
+    filters = PracticeFilters.from_args(request.args)
+    if request.args.get("for") != "me":
+        return render_list("browse/feed.html", filters, for_me=False)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return render_list(
+        "browse/feed.html",
+        filters,
+        criteria=(followed_practices_criterion(current_user),),
+        for_me=True,
+        follow_count=follow_counts(current_user),
+    )
+
+
+def _follow_state(**target) -> dict:
+    """What the follow button on a theme or city page shows."""
+    signed_in = current_user.is_authenticated
+    return {
+        "following": signed_in and is_following(current_user, **target),
+        "follow_form": FollowForm(formdata=None),
+    }
 
 
 @bp.route("/cities/")
@@ -48,7 +72,9 @@ def city(city_id: int):
     filters = PracticeFilters.from_args(request.args)
     filters.city = place.id
     local_now = utcnow().astimezone(ZoneInfo(place.timezone))
-    return render_list("browse/city.html", filters, city=place, local_now=local_now)
+    return render_list(
+        "browse/city.html", filters, city=place, local_now=local_now, **_follow_state(city=place)
+    )
 
 
 @bp.route("/themes/<slug>")
@@ -58,7 +84,7 @@ def theme(slug: str):
         abort(404)
     filters = PracticeFilters.from_args(request.args)
     filters.theme = subject.slug
-    return render_list("browse/theme.html", filters, theme=subject)
+    return render_list("browse/theme.html", filters, theme=subject, **_follow_state(theme=subject))
 
 
 @bp.route("/feed.atom")

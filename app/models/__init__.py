@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and the app see the whole schema."""
 
 from app.models.city import City, Theme
+from app.models.follow import Follow
 from app.models.mail import OutboxMessage
 from app.models.moderation import ModerationAction, OfficialRequest
 from app.models.practice import (
@@ -19,6 +20,7 @@ __all__ = [
     "PracticeStatus",
     "Tag",
     "City",
+    "Follow",
     "ModerationAction",
     "OfficialRequest",
     "OutboxMessage",
