@@ -55,7 +55,14 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    from app.search import include_object
+
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(app.root_path, "..", "migrations"),
+        include_object=include_object,
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -129,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     from app.browse import bp as browse_bp
     from app.comments import bp as comments_bp
     from app.exchanges import bp as exchanges_bp
+    from app.follows import bp as follows_bp
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
     from app.notifications import bp as notifications_bp
@@ -136,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(browse_bp)
+    app.register_blueprint(follows_bp)
     app.register_blueprint(practices_bp, url_prefix="/practices")
     app.register_blueprint(exchanges_bp, url_prefix="/exchanges")
     app.register_blueprint(comments_bp)
@@ -186,7 +195,7 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _globals():
         from app.labels import ACTION_LABELS, ROLE_LABELS
-        from app.practices.choices import STATUS_LABELS, TOPIC_LABELS
+        from app.practices.choices import SIZE_LABELS, STATUS_LABELS, TOPIC_LABELS
 
         unread = 0
         if current_user and getattr(current_user, "is_authenticated", False):
@@ -200,6 +209,7 @@ def register_template_helpers(app: Flask) -> None:
             "permissions": permissions,
             "topic_labels": TOPIC_LABELS,
             "status_labels": STATUS_LABELS,
+            "size_labels": SIZE_LABELS,
             "current_locale": str(get_locale() or "en"),
             "current_timezone": str(get_timezone() or "UTC"),
             "languages": app.config["LANGUAGES"],

@@ -1,4 +1,4 @@
-"""The `flask` commands: seed-demo, users create/import, worker."""
+"""The `flask` commands: seed-demo, users create/import, worker, search reindex."""
 
 from __future__ import annotations
 
@@ -108,3 +108,17 @@ def register(app: Flask) -> None:
                     if stopping["now"]:
                         break
                     time.sleep(0.1)
+
+    search = click.Group("search", help="The full-text search index.")
+
+    @search.command("reindex")
+    def reindex_command():
+        """Rebuild the search index from the published practices."""
+        from app.search import reindex_all
+
+        with _in_request(app):
+            count = reindex_all()
+            db.session.commit()
+        click.echo(f"Indexed {count} published practice(s).")
+
+    app.cli.add_command(search)

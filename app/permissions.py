@@ -134,3 +134,10 @@ def can_see_video_link(user, exchange, registration=None) -> bool:
 def can_comment(user) -> bool:
     """Confirmed, signed-in people comment and report."""
     return is_signed_in(user) and user.is_confirmed and not user.is_blocked
+
+# -- follows ----------------------------------------------------------------------------------
+
+
+def can_follow(user) -> bool:
+    """Registered people with a confirmed address follow themes and cities."""
+    return is_signed_in(user) and user.is_confirmed

@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db, limiter
+from app.search import clear_index
 from tests.factories import PASSWORD, Factory
 from tests.smtp import SMTPServer
 
@@ -83,6 +84,8 @@ def _wipe(app) -> None:
             else:
                 for table in tables:
                     conn.execute(table.delete())
+            # The search index is outside the models (an FTS5 table has no foreign key).
+            clear_index(conn)
 
 
 @pytest.fixture(autouse=True)

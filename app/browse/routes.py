@@ -8,10 +8,13 @@ from zoneinfo import ZoneInfo
 from feedgen.feed import FeedGenerator
 from flask import Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.browse import bp
-from app.extensions import db
+from app.extensions import db, login_manager
+from app.follows.forms import FollowForm
+from app.follows.services import follow_counts, followed_practices_criterion, is_following
 from app.markdown import render_markdown
 from app.models import City, Practice, Theme
 from app.practices.queries import PracticeFilters, listed, published_query
@@ -21,16 +24,35 @@ from app.timeutil import utcnow
 
 def feed():
     """Published practices newest first, filtered as the query string says (served on `/`),
-    with the next upcoming exchanges beside them."""
+    with the next upcoming exchanges beside them. `?for=me` narrows it to the themes and
+    cities the signed-in person follows."""
     from app.exchanges.routes import seat_counts, upcoming_query
 
+    filters = PracticeFilters.from_args(request.args)
+    for_me = request.args.get("for") == "me"
+    if for_me and not current_user.is_authenticated:
+        return login_manager.unauthorized()
     upcoming = db.session.scalars(upcoming_query().limit(5)).unique().all()
+    extra = {"upcoming": upcoming, "upcoming_counts": seat_counts([e.id for e in upcoming])}
+    if not for_me:
+        return render_list("browse/feed.html", filters, for_me=False, **extra)
     return render_list(
         "browse/feed.html",
-        PracticeFilters.from_args(request.args),
-        upcoming=upcoming,
-        upcoming_counts=seat_counts([e.id for e in upcoming]),
+        filters,
+        criteria=(followed_practices_criterion(current_user),),
+        for_me=True,
+        follow_count=follow_counts(current_user),
+        **extra,
     )
+
+
+def _follow_state(**target) -> dict:
+    """What the follow button on a theme or city page shows."""
+    signed_in = current_user.is_authenticated
+    return {
+        "following": signed_in and is_following(current_user, **target),
+        "follow_form": FollowForm(formdata=None),
+    }
 
 
 @bp.route("/cities/")
@@ -57,7 +79,9 @@ def city(city_id: int):
     filters = PracticeFilters.from_args(request.args)
     filters.city = place.id
     local_now = utcnow().astimezone(ZoneInfo(place.timezone))
-    return render_list("browse/city.html", filters, city=place, local_now=local_now)
+    return render_list(
+        "browse/city.html", filters, city=place, local_now=local_now, **_follow_state(city=place)
+    )
 
 
 @bp.route("/themes/<slug>")
@@ -67,7 +91,7 @@ def theme(slug: str):
         abort(404)
     filters = PracticeFilters.from_args(request.args)
     filters.theme = subject.slug
-    return render_list("browse/theme.html", filters, theme=subject)
+    return render_list("browse/theme.html", filters, theme=subject, **_follow_state(theme=subject))
 
 
 @bp.route("/feed.atom")

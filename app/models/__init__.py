@@ -15,6 +15,7 @@ from app.models.exchange import (
     Registration,
     RegistrationStatus,
 )
+from app.models.follow import Follow
 from app.models.mail import OutboxMessage
 from app.models.moderation import ModerationAction, OfficialRequest
 from app.models.practice import (
@@ -43,6 +44,7 @@ __all__ = [
     "PracticeStatus",
     "Tag",
     "City",
+    "Follow",
     "ModerationAction",
     "OfficialRequest",
     "OutboxMessage",

@@ -15,6 +15,26 @@ EU_COUNTRIES = frozenset(
 )
 
 
+# Population bands for "cities like mine": slug -> [low, high) in inhabitants.
+SIZE_BANDS = {
+    "under-100k": (0, 100_000),
+    "100k-500k": (100_000, 500_000),
+    "500k-1m": (500_000, 1_000_000),
+    "1m-5m": (1_000_000, 5_000_000),
+    "over-5m": (5_000_000, None),
+}
+
+
+def size_band(population: int | None) -> str | None:
+    """The slug of the band a population falls in (None when unknown)."""
+    if population is None:
+        return None
+    for slug, (low, high) in SIZE_BANDS.items():
+        if population >= low and (high is None or population < high):
+            return slug
+    return None
+
+
 def country_name(code: str, locale=None) -> str:
     """The country's name in the viewer's language, from Babel's CLDR data."""
     loc = locale or get_locale() or Locale("en")
@@ -50,6 +70,10 @@ class City(db.Model):
     @property
     def country_name(self) -> str:
         return country_name(self.country_code)
+
+    @property
+    def size_band(self) -> str | None:
+        return size_band(self.population)
 
     @property
     def email_domains(self) -> list[str]:

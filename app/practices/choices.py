@@ -9,6 +9,14 @@ TOPIC_LABELS = {
     "other": _l("Other"),
 }
 
+SIZE_LABELS = {
+    "under-100k": _l("Under 100,000 inhabitants"),
+    "100k-500k": _l("100,000 to 500,000 inhabitants"),
+    "500k-1m": _l("500,000 to 1 million inhabitants"),
+    "1m-5m": _l("1 to 5 million inhabitants"),
+    "over-5m": _l("Over 5 million inhabitants"),
+}
+
 IMPLEMENTATION_LABELS = {
     "ongoing": _l("Ongoing"),
     "ended": _l("Ended"),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.models import City, Practice, PracticeStatus, Tag, Theme
-from app.models.city import is_country_code
+from app.models.city import SIZE_BANDS, is_country_code
 from app.models.practice import TOPICS, practice_tag, practice_theme
+from app.search import matching_practice_ids, search_practices
 
 
 @dataclass
@@ -24,6 +25,7 @@ class PracticeFilters:
     region: str = ""
     topic: str = ""
     tag: str = ""
+    size: str = ""
 
     @classmethod
     def from_args(cls, args) -> PracticeFilters:
@@ -31,6 +33,7 @@ class PracticeFilters:
         country = (args.get("country") or "").strip().upper()
         region = (args.get("region") or "").strip().lower()
         topic = (args.get("topic") or "").strip()
+        size = (args.get("size") or "").strip().lower()
         return cls(
             q=" ".join((args.get("q") or "").split())[:200],
             theme=(args.get("theme") or "").strip()[:64],
@@ -39,6 +42,7 @@ class PracticeFilters:
             region=region if region in ("eu", "non-eu") else "",
             topic=topic if topic in TOPICS else "",
             tag=(args.get("tag") or "").strip()[:64],
+            size=size if size in SIZE_BANDS else "",
         )
 
     def as_args(self, **changes) -> dict:
@@ -50,6 +54,7 @@ class PracticeFilters:
             "region": self.region,
             "topic": self.topic,
             "tag": self.tag,
+            "size": self.size,
         }
         data.update(changes)
         return {k: v for k, v in data.items() if v not in (None, "")}
@@ -64,15 +69,24 @@ def listed():
     return (Practice.status == PracticeStatus.PUBLISHED) & Practice.hidden_at.is_(None)
 
 
-def apply_filters(query: Select, filters: PracticeFilters, skip_theme: bool = False) -> Select:
-    """Narrow a select over Practice by the filters (Practice must be in the FROM)."""
-    needs_city = filters.country or filters.region
+def apply_filters(
+    query: Select, filters: PracticeFilters, skip_theme: bool = False, skip_q: bool = False
+) -> Select:
+    """Narrow a select over Practice by the filters (Practice must be in the FROM).
+
+    `skip_q` leaves the words to the caller, which joins the search ranking instead."""
+    needs_city = filters.country or filters.region or filters.size
     if needs_city:
         query = query.join(City, City.id == Practice.city_id)
         if filters.country:
             query = query.where(City.country_code == filters.country)
         if filters.region:
             query = query.where(City.is_eu.is_(filters.region == "eu"))
+        if filters.size:
+            low, high = SIZE_BANDS[filters.size]
+            query = query.where(City.population >= low)
+            if high is not None:
+                query = query.where(City.population < high)
     if filters.city is not None:
         query = query.where(Practice.city_id == filters.city)
     if filters.topic:
@@ -93,11 +107,8 @@ def apply_filters(query: Select, filters: PracticeFilters, skip_theme: bool = Fa
                 .where(Tag.slug == filters.tag)
             )
         )
-    if filters.q:
-        needle = f"%{filters.q.lower()}%"
-        query = query.where(
-            or_(func.lower(Practice.title).like(needle), func.lower(Practice.summary).like(needle))
-        )
+    if filters.q and not skip_q:
+        query = query.where(Practice.id.in_(matching_practice_ids(filters.q)))
     return query
 
 
@@ -110,19 +121,34 @@ def with_card_data(query: Select) -> Select:
     )
 
 
-def published_query(filters: PracticeFilters) -> Select:
-    query = select(Practice).where(listed())
-    query = apply_filters(query, filters)
+def _is_published(filters: PracticeFilters):
+    """The status condition. With words to search for it is written as an expression: SQLite
+    would otherwise walk the status index over every published practice and probe the
+    full-text index for each (a second at 100,000), instead of starting from the matches."""
+    if filters.q:
+        return Practice.status.concat("") == PracticeStatus.PUBLISHED
+    return Practice.status == PracticeStatus.PUBLISHED
+
+
+def published_query(filters: PracticeFilters, *criteria) -> Select:
+    """Published practices under the filters (and extra `criteria`): by relevance when there
+    are words to search for, newest first otherwise."""
+    query = select(Practice).where(
+        _is_published(filters), Practice.hidden_at.is_(None), *criteria
+    )
+    query = apply_filters(query, filters, skip_q=True)
+    if filters.q:
+        return with_card_data(search_practices(filters.q, query))
     return with_card_data(query).order_by(Practice.published_at.desc(), Practice.id.desc())
 
 
-def theme_counts(filters: PracticeFilters) -> dict[int, int]:
+def theme_counts(filters: PracticeFilters, *criteria) -> dict[int, int]:
     """Published practices per theme under the other filters (one statement)."""
     query = (
         select(practice_theme.c.theme_id, func.count())
         .select_from(Practice)
         .join(practice_theme, practice_theme.c.practice_id == Practice.id)
-        .where(listed())
+        .where(_is_published(filters), Practice.hidden_at.is_(None), *criteria)
         .group_by(practice_theme.c.theme_id)
     )
     query = apply_filters(query, filters, skip_theme=True)
@@ -146,6 +172,28 @@ def related_practices(practice: Practice, limit: int = 5) -> list[Practice]:
         .limit(limit)
     )
     return list(db.session.scalars(query).unique())
+
+
+def similar_size_practices(practice: Practice, limit: int = 5) -> list[Practice]:
+    """Published practices on the same themes from other cities in the same population band."""
+    band = practice.city.size_band
+    theme_ids = [t.id for t in practice.themes]
+    if band is None or not theme_ids:
+        return []
+    filters = PracticeFilters(size=band)
+    query = (
+        select(Practice)
+        .where(
+            listed(),
+            Practice.city_id != practice.city_id,
+            Practice.id.in_(
+                select(practice_theme.c.practice_id).where(practice_theme.c.theme_id.in_(theme_ids))
+            ),
+        )
+        .order_by(Practice.published_at.desc(), Practice.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(with_card_data(apply_filters(query, filters))).unique())
 
 
 def all_themes() -> list[Theme]:

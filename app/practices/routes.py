@@ -33,6 +33,7 @@ from app.practices.queries import (
     all_themes,
     published_query,
     related_practices,
+    similar_size_practices,
     theme_counts,
 )
 from app.practices.services import (
@@ -47,6 +48,7 @@ from app.practices.services import (
     save_practice,
     submit_practice,
 )
+from app.search import practice_snippets
 
 
 def get_practice(practice_id: int, for_edit: bool = False) -> Practice:
@@ -70,16 +72,21 @@ def get_practice(practice_id: int, for_edit: bool = False) -> Practice:
     return practice
 
 
-def render_list(template: str, filters: PracticeFilters, **context):
-    """A filtered, paginated list of published practices with counts per theme."""
-    pagination = paginate(published_query(filters))
+def render_list(template: str, filters: PracticeFilters, criteria=(), **context):
+    """A filtered, paginated list of published practices with counts per theme; ranked, with
+    highlighted snippets, when there are words to search for. `criteria` narrow it further."""
+    pagination = paginate(published_query(filters, *criteria))
+    snippets = {}
+    if filters.q:
+        snippets = practice_snippets(filters.q, [p.id for p in pagination.items])
     return render_template(
         template,
         filters=filters,
         pagination=pagination,
+        snippets=snippets,
         themes=all_themes(),
         cities=all_cities(),
-        counts=theme_counts(filters),
+        counts=theme_counts(filters, *criteria),
         **context,
     )
 
@@ -188,6 +195,7 @@ def detail(practice_id: int, decision_form=None, comment_form=None):
             for name in ("body", "resources", "evidence", "difficulties", "transferability")
         },
         related=related_practices(practice),
+        similar=similar_size_practices(practice) if practice.is_public else [],
         open_revision=revision,
         notes=notes,
         last_revision=last_approved,

@@ -22,6 +22,7 @@ from app.models import (
 )
 from app.models.practice import CONTENT_FIELDS
 from app.moderation.services import log_action
+from app.search import index_practice, unindex_practice
 from app.timeutil import utcnow
 
 
@@ -227,6 +228,7 @@ def decide_practice(practice: Practice, moderator: User, decision: str, note: st
         else:
             raise PracticeError(_l("Unknown decision."))
         log_action(moderator, f"practice_{told}", "practice", practice.id, note)
+        index_practice(practice)
         _tell_author(practice, None, told, note)
         return
     revision = open_revision(practice)
@@ -254,6 +256,8 @@ def decide_practice(practice: Practice, moderator: User, decision: str, note: st
     else:
         raise PracticeError(_l("Unknown decision."))
     log_action(moderator, told, "practice", practice.id, note)
+    if revision.status == PracticeRevision.APPROVED:
+        index_practice(practice)
     _tell_author(practice, revision.author, told, note)
 
 
@@ -263,6 +267,7 @@ def archive_practice(practice: Practice, actor: User, reason: str = "") -> None:
     practice.status = PracticeStatus.ARCHIVED
     practice.archived_at = utcnow()
     log_action(actor, "practice_archived", "practice", practice.id, reason)
+    unindex_practice(practice.id)
 
 
 def restore_practice(practice: Practice, actor: User, reason: str = "") -> None:
@@ -271,6 +276,7 @@ def restore_practice(practice: Practice, actor: User, reason: str = "") -> None:
     practice.status = PracticeStatus.PUBLISHED
     practice.archived_at = None
     log_action(actor, "practice_restored", "practice", practice.id, reason)
+    index_practice(practice)
 
 
 def delete_draft(practice: Practice, actor: User) -> None:
@@ -285,6 +291,7 @@ def delete_draft(practice: Practice, actor: User) -> None:
     from app.practices.attachments import remove_files
 
     remove_files(practice.attachments)
+    unindex_practice(practice.id)
     db.session.delete(practice)
 
 

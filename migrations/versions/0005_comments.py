@@ -1,7 +1,7 @@
 """comments, reports, notifications, hidden practices
 
 Revision ID: 0005_comments
-Revises: 0003_exchanges
+Revises: 0004_search
 Create Date: 2026-11-30 20:42:09.365469
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_comments'
-down_revision = '0003_exchanges'
+down_revision = '0004_search'
 branch_labels = None
 depends_on = None
 
