@@ -6,6 +6,8 @@ FLASK := FLASK_APP=wsgi $(BIN)/flask
 STAMP := $(VENV)/.installed
 LANGS := fr
 PG_PORT ?= 55432
+# One test process per core (pytest-xdist); each gets its own database.
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 .PHONY: run test test-pg install translations extract-messages lint bench clean browser-deps
 

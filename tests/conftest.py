@@ -47,19 +47,34 @@ class CSRFClient(FlaskClient):
         return super().post(*args, **kwargs)
 
 
-def _database_url(tmp_path_factory) -> str:
+def _database_url(tmp_path_factory, worker: str) -> str:
+    """SQLite in a temporary folder, or TEST_DATABASE_URL; with pytest-xdist each worker gets
+    a database of its own on that PostgreSQL server."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    if worker == "master":
         return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def app(tmp_path_factory, request):
     """One app for the session; the schema comes from the migrations."""
     from flask_migrate import upgrade
 
-    url = _database_url(tmp_path_factory)
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "master")
+    url = _database_url(tmp_path_factory, worker)
     application = create_app("test", SQLALCHEMY_DATABASE_URI=url)
     application.test_client_class = CSRFClient
     with application.app_context():

@@ -72,8 +72,16 @@ def extracted(tmp_path_factory):
 
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogues():
-    """Compile every .po into its .mo (git-ignored; `make` does the same) before rendering."""
-    _pybabel("compile", "-d", str(TRANSLATIONS))
+    """Compile every .po into its .mo (git-ignored; `make` does the same) before rendering.
+
+    Only when a .mo is missing or older: other test workers may be reading it right now."""
+    stale = [
+        po for po in CATALOGUES
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        _pybabel("compile", "-d", str(TRANSLATIONS))
 
 
 def test_there_is_a_french_catalogue():
