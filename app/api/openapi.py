@@ -9,8 +9,30 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before the next request.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
+}
+LINK = {
+    "Link": {
+        "description": "RFC 8288 links to the first, previous, next and last pages.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _error(description: str, code: int | None = None) -> dict:
+    response = {
+        "description": description,
+        "content": {"application/json": {"schema": _ref("Error")}},
+    }
+    if code == 429:
+        response["headers"] = RETRY_AFTER
+    return response
 
 
 def _list_of(item: str) -> dict:
@@ -35,37 +57,58 @@ PAGE_PARAMS = [
         "schema": {"type": "integer", "minimum": 1, "maximum": 100},
     },
 ]
+# Any text but NUL, which the API refuses with 422 (PostgreSQL text cannot hold it).
+TEXT = {"type": "string", "pattern": "^[^\\x00]*$"}
+CITY = {
+    "name": "city",
+    "in": "query",
+    "schema": {"type": "string", "pattern": "^[0-9]*$"},
+    "description": "A city id; an id no city has gives an empty list.",
+}
 PRACTICE_FILTERS = [
     {
         "name": "q",
         "in": "query",
-        "schema": {"type": "string", "maxLength": 5000},
-        "description": "Words to search for.",
+        "schema": {**TEXT, "maxLength": 5000},
+        "description": "Words to search for (the first 200 characters are used).",
     },
-    {"name": "theme", "in": "query", "schema": {"type": "string"}},
-    {"name": "city", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]*$"}},
+    {"name": "theme", "in": "query", "schema": TEXT, "description": "A theme slug."},
+    CITY,
     {
         "name": "country",
         "in": "query",
-        "schema": {"type": "string"},
+        "schema": TEXT,
         "description": "ISO 3166-1 alpha-2 code; unknown codes are ignored.",
     },
     {"name": "region", "in": "query", "schema": {"type": "string", "enum": ["", "eu", "non-eu"]}},
-    {"name": "topic", "in": "query", "schema": {"type": "string"}},
-    {"name": "tag", "in": "query", "schema": {"type": "string"}},
+    {
+        "name": "topic",
+        "in": "query",
+        "schema": TEXT,
+        "description": "A topic key; unknown topics are ignored.",
+    },
+    {"name": "tag", "in": "query", "schema": TEXT},
 ]
-ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 0},
+    "description": "Anything that is not the id of a visible item answers 404.",
+}
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 TOKEN = [{"bearer": []}]
 
 
-def _get(summary, response, params=(), errors=(400, 404, 422, 429)):
+def _get(summary, response, params=(), errors=(400, 404, 422, 429), headers=None):
     responses = {
         "200": {"description": "OK", "content": {"application/json": {"schema": response}}}
     }
+    if headers:
+        responses["200"]["headers"] = headers
     for code in errors:
-        responses[str(code)] = _error("Error")
+        responses[str(code)] = _error("Error", code)
     return {"get": {"summary": summary, "parameters": list(params), "responses": responses}}
 
 
@@ -211,7 +254,7 @@ def openapi_document() -> dict:
             "additionalProperties": False,
         },
     }
-    write_errors = {str(c): _error("Error") for c in (401, 403, 404, 409, 429)}
+    write_errors = {str(c): _error("Error", c) for c in (401, 403, 404, 409, 429)}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -236,6 +279,7 @@ def openapi_document() -> dict:
                 _list_of("Practice"),
                 [*PRACTICE_FILTERS, *PAGE_PARAMS],
                 errors=(401, 422, 429),
+                headers=LINK,
             ),
             "/practices/{id}": _get(
                 "One published practice", _ref("Practice"), [ID], errors=(401, 404, 429)
@@ -249,15 +293,12 @@ def openapi_document() -> dict:
                         "in": "query",
                         "schema": {"type": "string", "enum": ["upcoming", "past", "all"]},
                     },
-                    {"name": "theme", "in": "query", "schema": {"type": "string"}},
-                    {
-                        "name": "city",
-                        "in": "query",
-                        "schema": {"type": "string", "pattern": "^[0-9]*$"},
-                    },
+                    {"name": "theme", "in": "query", "schema": TEXT, "description": "A slug."},
+                    CITY,
                     *PAGE_PARAMS,
                 ],
                 errors=(401, 422, 429),
+                headers=LINK,
             ),
             "/exchanges/{id}": _get("One exchange", _ref("Exchange"), [ID], errors=(401, 404, 429)),
             "/exchanges/{id}/registration": {
@@ -292,8 +333,12 @@ def openapi_document() -> dict:
                     "responses": {"204": {"description": "Withdrawn"}, **write_errors},
                 },
             },
-            "/themes": _get("Themes", _list_of("Theme"), PAGE_PARAMS, errors=(401, 422, 429)),
-            "/cities": _get("Cities", _list_of("City"), PAGE_PARAMS, errors=(401, 422, 429)),
+            "/themes": _get(
+                "Themes", _list_of("Theme"), PAGE_PARAMS, errors=(401, 422, 429), headers=LINK
+            ),
+            "/cities": _get(
+                "Cities", _list_of("City"), PAGE_PARAMS, errors=(401, 422, 429), headers=LINK
+            ),
             "/open-data/practices.json": {
                 "get": {
                     "summary": "Every published practice, CC BY 4.0",
@@ -302,7 +347,7 @@ def openapi_document() -> dict:
                             "description": "OK",
                             "content": {"application/json": {"schema": {"type": "object"}}},
                         },
-                        "429": _error("Error"),
+                        "429": _error("Error", 429),
                     },
                 }
             },
@@ -314,7 +359,7 @@ def openapi_document() -> dict:
                             "description": "OK",
                             "content": {"text/csv": {"schema": {"type": "string"}}},
                         },
-                        "429": _error("Error"),
+                        "429": _error("Error", 429),
                     },
                 }
             },

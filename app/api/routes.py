@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.exceptions import UnprocessableEntity
 
-from app.api import bp, serialize
+from app.api import MAX_ID, bp, serialize
 from app.api.auth import current_token, rate_key, require_write
 from app.api.openapi import openapi_document
 from app.exchanges.routes import seat_counts
@@ -64,6 +64,16 @@ def _cors(response):
     return response
 
 
+MAX_Q = 5000
+
+
+@bp.before_request
+def _no_nul_characters():
+    """A NUL character cannot be stored or compared in PostgreSQL text: refuse it up front."""
+    if any("\x00" in value for value in request.args.values()):
+        _invalid(_("Parameters may not contain NUL characters."))
+
+
 def _invalid(message: str):
     error = UnprocessableEntity(message)
     error.ux_message = message
@@ -74,7 +84,7 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         _invalid(
             _(
                 "“%(name)s” must be a whole number from %(low)s to %(high)s.",
@@ -121,10 +131,23 @@ def _strict_filters() -> PracticeFilters:
     region = request.args.get("region")
     if region not in (None, "", "eu", "non-eu"):
         _invalid(_("“region” must be “eu” or “non-eu”."))
+    if len(request.args.get("q", "")) > MAX_Q:
+        _invalid(_("“q” may have at most %(max)s characters.", max=MAX_Q))
+    city = _city_arg()
+    filters = PracticeFilters.from_args(request.args)
+    if city is not None:
+        filters.city = city
+    return filters
+
+
+def _city_arg() -> int | None:
+    """The `city` filter: a city id, 0 (matches nothing) for one too large to exist."""
     city = request.args.get("city")
-    if city not in (None, "") and not city.isdigit():
+    if city in (None, ""):
+        return None
+    if not (city.isascii() and city.isdigit()):
         _invalid(_("“city” must be a city id."))
-    return PracticeFilters.from_args(request.args)
+    return int(city) if int(city) <= MAX_ID else 0
 
 
 @bp.route("/practices")
@@ -133,7 +156,9 @@ def practices():
     return _page(query, lambda items: [serialize.practice(p) for p in items])
 
 
-def _public_practice(practice_id: int) -> Practice:
+def _public_practice(practice_id: int | None) -> Practice:
+    if practice_id is None:
+        abort(404)
     practice = db.session.scalar(
         select(Practice)
         .where(Practice.id == practice_id, listed())
@@ -146,8 +171,8 @@ def _public_practice(practice_id: int) -> Practice:
     return practice
 
 
-@bp.route("/practices/<int:practice_id>")
-def practice(practice_id: int):
+@bp.route("/practices/<api_id:practice_id>")
+def practice(practice_id: int | None):
     return jsonify(serialize.practice(_public_practice(practice_id), full=True))
 
 
@@ -181,16 +206,14 @@ def exchanges():
                 .where(Theme.slug == theme)
             )
         )
-    city = request.args.get("city")
-    if city:
-        if not city.isdigit():
-            _invalid(_("“city” must be a city id."))
+    city = _city_arg()
+    if city is not None:
         query = query.where(
             or_(
-                Exchange.host_city_id == int(city),
+                Exchange.host_city_id == city,
                 Exchange.id.in_(
                     select(exchange_invited_city.c.exchange_id).where(
-                        exchange_invited_city.c.city_id == int(city)
+                        exchange_invited_city.c.city_id == city
                     )
                 ),
             )
@@ -222,7 +245,9 @@ def _video_links(items) -> dict[int, str]:
     return {e.id: e.video_url for e in items if e.id in seated or e.organiser_id == token.user_id}
 
 
-def _exchange(exchange_id: int) -> Exchange:
+def _exchange(exchange_id: int | None) -> Exchange:
+    if exchange_id is None:
+        abort(404)
     exchange = db.session.scalar(
         select(Exchange)
         .where(Exchange.id == exchange_id)
@@ -237,15 +262,15 @@ def _exchange(exchange_id: int) -> Exchange:
     return exchange
 
 
-@bp.route("/exchanges/<int:exchange_id>")
-def exchange(exchange_id: int):
+@bp.route("/exchanges/<api_id:exchange_id>")
+def exchange(exchange_id: int | None):
     item = _exchange(exchange_id)
     counts = seat_counts([item.id])[item.id]
     return jsonify(serialize.exchange(item, counts, _video_links([item]).get(item.id)))
 
 
-@bp.route("/exchanges/<int:exchange_id>/registration", methods=["POST"])
-def register(exchange_id: int):
+@bp.route("/exchanges/<api_id:exchange_id>/registration", methods=["POST"])
+def register(exchange_id: int | None):
     token = require_write()
     _exchange(exchange_id)
     try:
@@ -258,8 +283,8 @@ def register(exchange_id: int):
     return jsonify({"status": registration.status, "waitlist_position": position}), 201
 
 
-@bp.route("/exchanges/<int:exchange_id>/registration", methods=["DELETE"])
-def unregister(exchange_id: int):
+@bp.route("/exchanges/<api_id:exchange_id>/registration", methods=["DELETE"])
+def unregister(exchange_id: int | None):
     token = require_write()
     _exchange(exchange_id)
     try:
@@ -271,8 +296,8 @@ def unregister(exchange_id: int):
     return "", 204
 
 
-@bp.route("/exchanges/<int:exchange_id>/registration", methods=["GET"])
-def my_registration(exchange_id: int):
+@bp.route("/exchanges/<api_id:exchange_id>/registration", methods=["GET"])
+def my_registration(exchange_id: int | None):
     token = current_token()
     if token is None:
         require_write()  # answers 401 with the explanation

@@ -295,3 +295,46 @@ def test_fifty_concurrent_api_sign_ups_for_ten_seats(app, live_server, factory, 
         rows = db.session.query(Registration).filter_by(exchange_id=exchange_id).all()
         assert sum(r.status == "confirmed" for r in rows) == 10
         assert sum(r.status == "waitlisted" for r in rows) == 40
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=%C2%B2",  # a digit to str.isdigit(), not to int()
+        "theme=a%00b",  # PostgreSQL text cannot hold NUL
+        "q=" + "a" * 5001,
+    ],
+)
+def test_bad_parameters_found_by_schemathesis_are_422(api, data, query):
+    response = api.get(f"/api/v1/practices?{query}")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "unprocessable_entity"
+
+
+def test_ids_that_name_nothing_are_404_for_every_method(app, api, client, users, data):
+    writer = Api(client, make_token(app, users["participant"].id))
+    for path in ("/api/v1/practices/", "/api/v1/exchanges/"):
+        for bad in ("99999999999", "-1", "abc", "2147483648"):
+            assert api.get(path + bad).status_code == 404
+    for bad in ("99999999999", "-1", "null,null"):
+        path = f"/api/v1/exchanges/{bad}/registration"
+        assert writer.post(path).status_code == 404
+        assert writer.delete(path).status_code == 404
+        assert writer.get(path).status_code == 404
+
+
+def test_a_city_id_too_large_to_exist_matches_nothing(api, data):
+    for path in ("/api/v1/practices", "/api/v1/exchanges?when=all"):
+        sep = "&" if "?" in path else "?"
+        body = api.get(f"{path}{sep}city=99999999999999999999").get_json()
+        assert body["total"] == 0 and body["items"] == []
+
+
+def test_list_headers_are_documented(api, data):
+    document = api.document
+    for path in ("/practices", "/exchanges", "/themes", "/cities"):
+        ok = document["paths"][path]["get"]["responses"]["200"]
+        assert ok["headers"]["Link"]["required"] is True
+        assert "Link" in api.get(f"/api/v1{path}").headers
+        limited = document["paths"][path]["get"]["responses"]["429"]
+        assert limited["headers"]["Retry-After"]["required"] is True
