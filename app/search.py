@@ -151,10 +151,12 @@ def _write(rows: list[dict]) -> None:
 
 
 def index_practice(practice) -> None:
-    """Put a practice's current text in the index if it is published, else take it out."""
+    """Put a practice's current text in the index if it is listed (published and not hidden),
+    else take it out. The index holds exactly the listed practices: `ranked_page` and
+    `count_matches` rely on it and do not look at `practice` to decide what is found."""
     from app.models import PracticeStatus
 
-    if practice.status != PracticeStatus.PUBLISHED:
+    if practice.status != PracticeStatus.PUBLISHED or practice.hidden_at is not None:
         unindex_practice(practice.id)
         return
     _write([{"id": practice.id, **practice_document(practice)}])
@@ -172,7 +174,8 @@ def clear_index(connection=None) -> None:
 
 
 def reindex_all(batch_size: int = 1000) -> int:
-    """Rebuild the index from the published practices; returns how many were indexed."""
+    """Rebuild the index from the listed (published, not hidden) practices; returns how many
+    were indexed."""
     from app.models import Practice, PracticeStatus
 
     clear_index()
@@ -181,7 +184,11 @@ def reindex_all(batch_size: int = 1000) -> int:
     while True:
         batch = db.session.scalars(
             select(Practice)
-            .where(Practice.status == PracticeStatus.PUBLISHED, Practice.id > last_id)
+            .where(
+                Practice.status == PracticeStatus.PUBLISHED,
+                Practice.hidden_at.is_(None),
+                Practice.id > last_id,
+            )
             .options(
                 selectinload(Practice.city),
                 selectinload(Practice.tags),
@@ -278,6 +285,35 @@ def search_practices(query_text: str, base_select: Select) -> Select:
         .order_by(None)
         .order_by(matches.c.rank, Practice.id.desc())
     )
+
+
+def ranked_page(query_text: str, limit: int, offset: int = 0):
+    """A subquery (practice_id, rank) of one page of matches, best first, ranked and cut
+    inside the index: only `limit` rows leave it, so the caller joins `practice` for those
+    alone. The index holds the listed practices only (see `index_practice`); use it when no
+    filter other than the words applies. Ties go to the newer id, as in `search_practices`."""
+    terms = search_terms(query_text)
+    if not terms:
+        return select(
+            cast(null(), Integer).label("practice_id"), cast(null(), Integer).label("rank")
+        ).where(false()).subquery("search_page")
+    matches = _matches(terms)
+    return (
+        select(matches.c.practice_id, matches.c.rank)
+        .order_by(matches.c.rank, matches.c.practice_id.desc())
+        .limit(limit)
+        .offset(offset)
+        .subquery("search_page")
+    )
+
+
+def count_matches(query_text: str) -> Select:
+    """A select of how many (listed) practices match the query, counted in the index alone."""
+    terms = search_terms(query_text)
+    if not terms:
+        return select(func.count()).where(false())
+    matches = _matches(terms, ranked=False)
+    return select(func.count()).select_from(matches)
 
 
 @dataclass(frozen=True)

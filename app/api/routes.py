@@ -35,7 +35,7 @@ from app.models import (
     Theme,
 )
 from app.models.exchange import exchange_invited_city, exchange_theme
-from app.practices.queries import PracticeFilters, listed, published_query
+from app.practices.queries import PracticeFilters, listed, paginate_practices
 from app.timeutil import utcnow
 
 csrf.exempt(bp)
@@ -96,11 +96,16 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
-def _page(query, serializer):
-    """A page of results with the contract's envelope and RFC 8288 Link headers."""
+def _page(query, serializer, paginate=None):
+    """A page of results with the contract's envelope and RFC 8288 Link headers.
+
+    `paginate(page, per_page)`, when given, builds the page instead of `db.paginate(query)`."""
     page = _int_arg("page", 1, 1, 100_000)
     per_page = _int_arg("per_page", 20, 1, 100)
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    if paginate is not None:
+        pagination = paginate(page, per_page)
+    else:
+        pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
     items = list(pagination.items)
     body = {
         "items": serializer(items),
@@ -152,8 +157,12 @@ def _city_arg() -> int | None:
 
 @bp.route("/practices")
 def practices():
-    query = published_query(_strict_filters())
-    return _page(query, lambda items: [serialize.practice(p) for p in items])
+    filters = _strict_filters()
+    return _page(
+        None,
+        lambda items: [serialize.practice(p) for p in items],
+        paginate=lambda page, per_page: paginate_practices(filters, page=page, per_page=per_page),
+    )
 
 
 def _public_practice(practice_id: int | None) -> Practice:

@@ -22,6 +22,7 @@ from app.models import (
 )
 from app.moderation.services import log_action
 from app.notifications.services import notify
+from app.search import index_practice, unindex_practice
 from app.timeutil import utcnow
 
 EDIT_WINDOW = timedelta(minutes=15)
@@ -219,6 +220,7 @@ def report(reporter: User, target_type: str, target_id: int, reason: str, text: 
         elif target_type == "practice" and target.hidden_at is None:
             target.hidden_at = utcnow()
             target.hidden_reason = ""
+            unindex_practice(target.id)
             log_action(None, "practice_hidden_by_reports", "practice", target.id)
     return entry
 
@@ -256,6 +258,7 @@ def hide(target_type: str, target, moderator: User, reason: str) -> None:
     else:
         target.hidden_at = target.hidden_at or utcnow()
         target.hidden_reason = reason
+        unindex_practice(target.id)
     _close_reports(target_type, target.id, moderator, Report.RESOLVED)
     log_action(moderator, f"{target_type}_hidden", target_type, target.id, reason)
     author = _author_of(target)
@@ -279,6 +282,7 @@ def restore(target_type: str, target, moderator: User, reason: str = "") -> None
     else:
         target.hidden_at = None
         target.hidden_reason = ""
+        index_practice(target)  # back in search if it is still published
     _close_reports(target_type, target.id, moderator, Report.DISMISSED)
     log_action(moderator, f"{target_type}_restored", target_type, target.id, reason)
 
@@ -290,6 +294,7 @@ def dismiss_reports(target_type: str, target, moderator: User) -> None:
         target.hidden_by_reports = False
     if target_type == "practice" and target.hidden_at is not None and not target.hidden_reason:
         target.hidden_at = None
+        index_practice(target)
     _close_reports(target_type, target.id, moderator, Report.DISMISSED)
     log_action(moderator, "reports_dismissed", target_type, target.id)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -11,7 +12,13 @@ from app.extensions import db
 from app.models import City, Practice, PracticeStatus, Tag, Theme
 from app.models.city import SIZE_BANDS, is_country_code
 from app.models.practice import TOPICS, practice_tag, practice_theme
-from app.search import matching_practice_ids, search_practices
+from app.search import (
+    count_matches,
+    matching_practice_ids,
+    ranked_page,
+    search_practices,
+    search_terms,
+)
 
 
 @dataclass
@@ -140,6 +147,53 @@ def published_query(filters: PracticeFilters, *criteria) -> Select:
     if filters.q:
         return with_card_data(search_practices(filters.q, query))
     return with_card_data(query).order_by(Practice.published_at.desc(), Practice.id.desc())
+
+
+class _IndexPagination(Pagination):
+    """A page of search results ranked and cut inside the full-text index, then joined to
+    `practice` for those rows only; the total is counted in the index. Same statements as
+    a `db.paginate` of `published_query` (rows, the card data's eager loads, count)."""
+
+    def _query_items(self) -> list[Practice]:
+        page = ranked_page(self._query_args["q"], self.per_page, self._query_offset)
+        query = with_card_data(
+            select(Practice)
+            .join(page, page.c.practice_id == Practice.id)
+            # The index holds listed practices only; checked again on the page's own rows.
+            .where(listed())
+            .order_by(page.c.rank, Practice.id.desc())
+        )
+        return list(db.session.execute(query).unique().scalars())
+
+    def _query_count(self) -> int:
+        return db.session.scalar(count_matches(self._query_args["q"]))
+
+
+def paginate_practices(
+    filters: PracticeFilters,
+    *criteria,
+    page: int,
+    per_page: int,
+    max_per_page: int | None = 100,
+) -> Pagination:
+    """One page of `published_query(filters, *criteria)` with its total.
+
+    With words and no other filter, the ranking, the page cut and the count happen in the
+    full-text index (which holds the listed practices only), so the cost follows the page
+    size rather than the number of matches. Any other filter keeps the join plan, which
+    applies them to every match before ranking."""
+    words_only = set(filters.as_args()) == {"q"} and not criteria
+    if words_only and search_terms(filters.q):
+        return _IndexPagination(
+            page=page, per_page=per_page, max_per_page=max_per_page, error_out=False, q=filters.q
+        )
+    return db.paginate(
+        published_query(filters, *criteria),
+        page=page,
+        per_page=per_page,
+        max_per_page=max_per_page,
+        error_out=False,
+    )
 
 
 def theme_counts(filters: PracticeFilters, *criteria) -> dict[int, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from app.comments.views import comment_context
 from app.extensions import db, limiter
 from app.markdown import render_markdown
 from app.models import Attachment, ModerationAction, Practice, PracticeRevision
-from app.pagination import paginate
+from app.pagination import page_arg, paginate
 from app.permissions import (
     can_archive_practice,
     can_create_practice,
@@ -31,7 +31,7 @@ from app.practices.queries import (
     PracticeFilters,
     all_cities,
     all_themes,
-    published_query,
+    paginate_practices,
     related_practices,
     similar_size_practices,
     theme_counts,
@@ -75,7 +75,9 @@ def get_practice(practice_id: int, for_edit: bool = False) -> Practice:
 def render_list(template: str, filters: PracticeFilters, criteria=(), **context):
     """A filtered, paginated list of published practices with counts per theme; ranked, with
     highlighted snippets, when there are words to search for. `criteria` narrow it further."""
-    pagination = paginate(published_query(filters, *criteria))
+    pagination = paginate_practices(
+        filters, *criteria, page=page_arg(), per_page=current_app.config["PER_PAGE"]
+    )
     snippets = {}
     if filters.q:
         snippets = practice_snippets(filters.q, [p.id for p in pagination.items])
