@@ -77,7 +77,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Werkzeug's password hashing method; the tests use a cheaper one to stay fast.
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     # Attachments of practices: where they are stored and how large one may be.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
