@@ -33,6 +33,9 @@ access_log_format = (
     '%({x-forwarded-for}i)s %(h)s - %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 )
 
-# Workers heartbeat through a file; tmpfs avoids stalls on a slow disk.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Workers heartbeat through a file; tmpfs avoids stalls on a slow disk. Under the systemd
+# unit (ProtectSystem=strict) the private /tmp is used when /dev/shm is not writable.
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or (
+    "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+)
 proc_name = "urban-exchange"
