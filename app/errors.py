@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
@@ -63,8 +64,29 @@ def error_response(status: int, message: str | None = None, headers=None):
     return response
 
 
+def _refuse_nul_characters():
+    """NUL can be neither stored nor compared in PostgreSQL text; never let it reach a query.
+
+    In a query string it is refused with a 400; in a form it is dropped, so that what the
+    person typed is kept and the form comes back with it. The API answers 422 itself.
+    """
+    if request.path.startswith("/api/"):
+        return None
+    if any("\x00" in value for value in request.args.values()):
+        return error_response(400, _("The address contains a character that is not allowed."))
+    if request.method in ("POST", "PUT", "PATCH") and any(
+        "\x00" in value for value in request.form.values()
+    ):
+        request.form = ImmutableMultiDict(
+            [(key, value.replace("\x00", "")) for key, value in request.form.items(multi=True)]
+        )
+    return None
+
+
 def register(app: Flask) -> None:
     """Install the handlers."""
+
+    app.before_request(_refuse_nul_characters)
 
     @app.errorhandler(CSRFError)
     def _csrf(error):
