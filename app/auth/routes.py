@@ -17,8 +17,8 @@ from app.auth.forms import (
     ResetRequestForm,
 )
 from app.auth.services import (
-    burn_password_check,
     AccountError,
+    burn_password_check,
     confirm_email,
     find_user_by_email,
     normalise_email,
