@@ -216,10 +216,8 @@ def register_template_helpers(app: Flask) -> None:
             "topic_labels": TOPIC_LABELS,
             "status_labels": STATUS_LABELS,
             "size_labels": SIZE_LABELS,
-            "current_locale": str(get_locale() or "en"),
-            "html_lang": app.config["HTML_LANG"].get(
-                str(get_locale() or "en"), str(get_locale() or "en")
-            ),
+            "current_locale": locale,
+            "html_lang": app.config["HTML_LANG"].get(locale, locale),
             "current_timezone": str(get_timezone() or "UTC"),
             "languages": app.config["LANGUAGES"],
         }
