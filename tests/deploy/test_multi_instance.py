@@ -582,7 +582,7 @@ def test_sign_ups_spread_over_both_instances_never_overbook_and_each_mail_goes_o
     # Every message in the outbox reaches the SMTP server exactly once, whichever worker took it.
     wait_until(
         lambda: all(status == "sent" for _id, status in _outbox(platform)),
-        45,
+        90,
         "the two workers emptying the outbox",
         platform.worker_logs,
     )
