@@ -98,8 +98,9 @@ class Config:
 
     # Behind a reverse proxy: how many proxies set each X-Forwarded-* header (0 = ignore
     # the header). nginx in front of gunicorn: PROXY_FIX_X_FOR=1 and PROXY_FIX_X_PROTO=1
-    # (and PROXY_FIX_X_HOST=1 if it passes the Host on). Never set them without a proxy:
-    # clients could then choose the address that the rate limits count.
+    # (PROXY_FIX_X_HOST=1 only for a proxy that rewrites Host and sends the original in
+    # X-Forwarded-Host). Never set them without a proxy: clients could then choose the
+    # address that the rate limits count.
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0"))
     PROXY_FIX_X_HOST = int(os.environ.get("PROXY_FIX_X_HOST", "0"))

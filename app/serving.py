@@ -14,8 +14,9 @@ PROXY_SETTINGS = ("x_for", "x_proto", "x_host", "x_port", "x_prefix")
 class ConfiguredProxyFix:
     """ProxyFix with the number of trusted proxies read from the config (PROXY_FIX_X_*).
 
-    Read on each request, so that a zero (the default) really ignores the headers: without
-    a proxy in front, a client could otherwise pick the address that rate limits count.
+    Read on each request, so that it follows app.config wherever that was set. Zero, the
+    default, ignores the header: without a proxy in front, a client could otherwise pick the
+    address that the rate limits count.
     """
 
     def __init__(self, app: Flask):
