@@ -40,8 +40,11 @@ class Config:
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
     MAIL_RETRY_BASE_SECONDS = int(os.environ.get("MAIL_RETRY_BASE_SECONDS", "60"))
 
-    # Rate limits: memory:// keeps counters per process; use redis:// with several instances.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Rate limits: memory:// keeps counters per process; with several instances they must
+    # live in Redis: RATELIMIT_STORAGE_URI, or else REDIS_URL, names the server.
+    RATELIMIT_STORAGE_URI = (
+        os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+    )
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
     # Failed logins allowed per account in 15 minutes, and per address in one minute.
@@ -86,12 +89,23 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     # Werkzeug's password hashing method; the tests use a cheaper one to stay fast.
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     # Attachments of practices: where they are stored and how large one may be.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
     PER_PAGE = 20
+
+    # Behind a reverse proxy: how many proxies set each X-Forwarded-* header (0 = ignore
+    # the header). nginx in front of gunicorn: PROXY_FIX_X_FOR=1 and PROXY_FIX_X_PROTO=1
+    # (PROXY_FIX_X_HOST=1 only for a proxy that rewrites Host and sends the original in
+    # X-Forwarded-Host). Never set them without a proxy: clients could then choose the
+    # address that the rate limits count.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0"))
+    PROXY_FIX_X_HOST = int(os.environ.get("PROXY_FIX_X_HOST", "0"))
+    PROXY_FIX_X_PORT = int(os.environ.get("PROXY_FIX_X_PORT", "0"))
+    PROXY_FIX_X_PREFIX = int(os.environ.get("PROXY_FIX_X_PREFIX", "0"))
 
 
 class DevelopmentConfig(Config):

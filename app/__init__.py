@@ -41,6 +41,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     register_security_headers(app)
     register_template_helpers(app)
     register_cli(app)
+    register_serving(app)
     return app
 
 
@@ -225,6 +226,13 @@ def register_template_helpers(app: Flask) -> None:
     @app.before_request
     def _request_start():
         g.request_started = True
+
+
+def register_serving(app: Flask) -> None:
+    """Behind nginx: trusted proxy headers (PROXY_FIX_X_*) and versioned static URLs."""
+    from app.serving import register
+
+    register(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""The `flask` commands: seed-demo, users create/import, worker, search reindex."""
+"""The `flask` commands: seed-demo, users create/import, worker, search reindex, backup."""
 
 from __future__ import annotations
 
@@ -122,3 +122,40 @@ def register(app: Flask) -> None:
         click.echo(f"Indexed {count} published practice(s).")
 
     app.cli.add_command(search)
+
+    backup = click.Group("backup", help="Back up and restore the database and the uploads.")
+
+    @backup.command("create")
+    @click.argument("directory", type=click.Path(file_okay=False))
+    def backup_create_command(directory):
+        """Write a dated archive (database dump and uploads) into DIRECTORY."""
+        from app.backup import BackupError, create_backup
+
+        with app.app_context():
+            try:
+                path = create_backup(directory)
+            except BackupError as error:
+                raise click.ClickException(str(error)) from error
+        click.echo(f"Backup written to {path}")
+
+    @backup.command("restore")
+    @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+    @click.option(
+        "--force", is_flag=True, help="Replace a database or uploads folder that is not empty."
+    )
+    def backup_restore_command(archive, force):
+        """Restore the database and the uploads from ARCHIVE (made by `backup create`)."""
+        from app.backup import BackupError, restore_backup
+
+        with app.app_context():
+            try:
+                manifest = restore_backup(archive, force=force)
+            except BackupError as error:
+                raise click.ClickException(str(error)) from error
+        click.echo(
+            f"Restored the {manifest['database']} database of {manifest['created_at']} "
+            f"(revision {manifest['revision']}) and {manifest['uploads']} uploaded file(s). "
+            "Run `flask db upgrade` if this version has newer migrations."
+        )
+
+    app.cli.add_command(backup)
