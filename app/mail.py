@@ -1,4 +1,14 @@
-"""Mail: rendering into the outbox inside the caller's transaction, and the worker that sends."""
+"""Mail: rendering into the outbox inside the caller's transaction, and the worker that sends.
+
+Delivery order, and why nothing is lost: the worker claims one due row (on PostgreSQL with
+SELECT … FOR UPDATE SKIP LOCKED, so a second worker skips it), sends it over SMTP while the
+row stays locked and `queued`, and only then marks it `sent` and commits. A worker killed
+before that commit (SIGKILL, power cut) leaves the row `queued`: its transaction is rolled
+back, the lock goes with the connection, and the next round sends the message again with the
+Message-ID fixed when it was queued, so the receiving side sees one message at most twice
+and can tell the copies apart. A worker told to stop (SIGTERM) finishes the message in hand.
+On SQLite there are no row locks: run a single worker there.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +25,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import OutboxMessage, User
+from app.models import OutboxAttachment, OutboxMessage, User
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -38,12 +48,15 @@ def queue_mail(
     kind: str = "account",
     locale: str | None = None,
     headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, str, bytes]] | None = None,
     **context,
 ) -> OutboxMessage:
     """Render `template` (.txt and .html) in the recipient's language and add it to the outbox.
 
     The caller commits: the message exists exactly when the change that caused it does.
     `subject` is a msgid translated in the recipient's language, formatted with context.
+    `attachments` are (filename, MIME type with parameters, bytes), stored with the message.
+    With `unsubscribe_url` in the context both parts end with the unsubscribe link.
     """
     if isinstance(recipient, User):
         address = recipient.email
@@ -57,6 +70,8 @@ def queue_mail(
         rendered_subject = _(subject, **{k: v for k, v in context.items() if isinstance(v, str)})
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
+        if context.get("unsubscribe_url"):
+            text = text.rstrip("\n") + "\n\n" + render_template("email/_unsubscribe.txt", **context)
     message = OutboxMessage(
         message_id=_message_id(),
         recipient=address,
@@ -67,6 +82,10 @@ def queue_mail(
         kind=kind,
         status=OutboxMessage.QUEUED,
         next_attempt_at=utcnow(),
+        attachments=[
+            OutboxAttachment(filename=name, content_type=content_type, data=data)
+            for name, content_type, data in attachments or ()
+        ],
     )
     db.session.add(message)
     db.session.flush()
@@ -74,7 +93,8 @@ def queue_mail(
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:
-    """The MIME message for an outbox row: plain text with an HTML alternative."""
+    """The MIME message for an outbox row: plain text with an HTML alternative, then any
+    attachments (multipart/mixed)."""
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     email["To"] = message.recipient
@@ -88,6 +108,17 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
+    for attachment in message.attachments:
+        mime, *raw_params = (part.strip() for part in attachment.content_type.split(";"))
+        maintype, _slash, subtype = mime.partition("/")
+        params = dict(p.split("=", 1) for p in raw_params if "=" in p)
+        email.add_attachment(
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            params=params,
+        )
     return email
 
 
