@@ -7,7 +7,8 @@ before that commit (SIGKILL, power cut) leaves the row `queued`: its transaction
 back, the lock goes with the connection, and the next round sends the message again with the
 Message-ID fixed when it was queued, so the receiving side sees one message at most twice
 and can tell the copies apart. A worker told to stop (SIGTERM) finishes the message in hand.
-On SQLite there are no row locks: run a single worker there.
+On SQLite, which has no row locks, the claim is a short lease instead (see _claim_one): a
+killed worker's message goes again once the lease has run out.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from email.utils import formatdate
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import OutboxAttachment, OutboxMessage, User
@@ -153,30 +154,58 @@ def deliver(email: EmailMessage) -> None:
         raise TemporaryFailure(str(error)) from error
 
 
-def _claim_due(limit: int) -> list[OutboxMessage]:
-    """Lock and return due messages; other workers on PostgreSQL skip the locked rows."""
+# SQLite has no row locks: there a message is leased instead, by moving its next attempt past
+# the longest a send can take (the SMTP timeout is 30 s), in a short transaction of its own.
+# A worker killed mid-send leaves the lease to run out; the message then goes again.
+SQLITE_LEASE = timedelta(minutes=5)
+
+
+def _due(entity, tried: set[int]):
     query = (
-        select(OutboxMessage)
+        select(entity)
         .where(OutboxMessage.status == OutboxMessage.QUEUED)
         .where(OutboxMessage.next_attempt_at <= utcnow())
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
+        .limit(1)
     )
+    if tried:
+        query = query.where(OutboxMessage.id.not_in(tried))
+    return query
+
+
+def _claim_one(tried: set[int]) -> OutboxMessage | None:
+    """The next due message, claimed for this worker alone, or None.
+
+    PostgreSQL: locked with FOR UPDATE SKIP LOCKED for the rest of the transaction, so other
+    workers skip it. SQLite: leased by an UPDATE that is the transaction's first statement
+    (so it takes the write lock on a fresh snapshot); a second worker finds it not due.
+    """
     if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(db.session.scalars(query))
+        return db.session.scalar(_due(OutboxMessage, tried).with_for_update(skip_locked=True))
+    now = utcnow()
+    row_id = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == _due(OutboxMessage.id, tried).scalar_subquery())
+        .values(next_attempt_at=now + SQLITE_LEASE)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    db.session.commit()
+    return None if row_id is None else db.session.get(OutboxMessage, row_id)
 
 
 def send_due(limit: int = 50, should_stop=lambda: False) -> tuple[int, int]:
     """Send the messages that are due, one transaction each. Returns (sent, failed)."""
     sent = failed = 0
     config = current_app.config
+    # A message that failed goes back to the end of the line, not again in the same round.
+    tried: set[int] = set()
     while not should_stop():
-        batch = _claim_due(1)
-        if not batch:
+        message = _claim_one(tried)
+        if message is None:
             db.session.rollback()
             break
-        message = batch[0]
+        tried.add(message.id)
         try:
             deliver(build_email(message))
         except Exception as error:  # noqa: BLE001 - any failure is recorded on the row
