@@ -107,7 +107,21 @@ def _claim(row) -> bool:
 
 
 def send_reminder(user_id: int, exchange_id: int, which: str, starts_at: datetime, now) -> bool:
-    """Write one reminder and commit; False when it was not for us to write."""
+    """Write one reminder and commit; False when it was not for us to write.
+
+    The once-only row is the transaction's first statement: on SQLite that takes the write
+    lock before anything is read, so two workers never trip over a stale snapshot.
+    """
+    if not _claim(
+        ReminderSent(
+            user_id=user_id,
+            exchange_id=exchange_id,
+            which=which,
+            starts_at=starts_at,
+            created_at=now,
+        )
+    ):
+        return False
     exchange = db.session.get(Exchange, exchange_id, populate_existing=True)
     user = db.session.get(User, user_id)
     if (
@@ -116,11 +130,7 @@ def send_reminder(user_id: int, exchange_id: int, which: str, starts_at: datetim
         or exchange.status != ExchangeStatus.SCHEDULED
         or exchange.starts_at != starts_at
     ):
-        db.session.rollback()
-        return False
-    if not _claim(
-        ReminderSent(user_id=user_id, exchange_id=exchange_id, which=which, starts_at=starts_at)
-    ):
+        db.session.rollback()  # moved or cancelled meanwhile: not this reminder after all
         return False
     from app.exchanges.calendar import invitation_attachment
 
@@ -227,15 +237,14 @@ def new_practices(user: User, start: datetime, end: datetime) -> tuple[list[Prac
     return list(practices), count
 
 
-def send_digest(user_id: int, week: str, start: datetime, end: datetime) -> bool:
+def send_digest(user_id: int, week: str, start: datetime, end: datetime, now: datetime) -> bool:
     """Handle one person's digest for `week` and commit; True when a mail was written."""
+    sent = DigestSent(user_id=user_id, week=week, practice_count=0, created_at=now)
+    if not _claim(sent):  # first statement, as for reminders
+        return False
     user = db.session.get(User, user_id)
-    if user is None:
-        db.session.rollback()
-        return False
     practices, count = new_practices(user, start, end)
-    if not _claim(DigestSent(user_id=user_id, week=week, practice_count=count)):
-        return False
+    sent.practice_count = count
     if practices:
         notify(
             user,
@@ -275,7 +284,7 @@ def schedule_digests(now: datetime | None = None, limit: int = 500, should_stop=
     for user_id, week, start, end in plan:
         if should_stop():
             break
-        written += send_digest(user_id, week, start, end)
+        written += send_digest(user_id, week, start, end, now)
     return written
 
 
