@@ -72,3 +72,25 @@ def test_outbox_filters_and_pages(app, login_as):
         login_as("moderator").get("/moderation/").get_data(as_text=True).count("/admin/outbox") == 0
     )
     assert "/admin/outbox" in admin.get("/moderation/").get_data(as_text=True)
+
+
+def test_notification_pages_run_a_fixed_number_of_statements(app, login_as, users):
+    from app.models import Notification
+
+    def add(count):
+        with app.app_context():
+            for i in range(count):
+                db.session.add(
+                    Notification(
+                        user_id=users["participant"].id, kind="comment", message=f"N{i}", link="/"
+                    )
+                )
+            db.session.commit()
+
+    client = login_as("participant")
+    add(2)
+    small = [statements(app, client, p) for p in ("/notifications/", "/notifications/preferences")]
+    add(60)
+    client.post("/notifications/preferences", data={"comment": "app", "reminder": "mail"})
+    large = [statements(app, client, p) for p in ("/notifications/", "/notifications/preferences")]
+    assert small == large
