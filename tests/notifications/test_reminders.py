@@ -99,6 +99,11 @@ def test_a_moved_exchange_gets_reminders_for_its_new_time(app, factory, users, c
         }
         update_exchange(exchange, db.session.get(User, users["official"].id), data)
         db.session.commit()
+    with app.app_context():
+        [changed] = db.session.scalars(
+            select(OutboxMessage.body_text).where(OutboxMessage.kind == "exchange_changed")
+        ).all()
+    assert "What changed: Starts" in changed
     worker_round(app, starts - timedelta(hours=19))  # the old time is no longer due
     assert reminders(app) == [(person.id, "24h")]
     worker_round(app, later - timedelta(hours=23))
