@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
@@ -63,8 +64,35 @@ def error_response(status: int, message: str | None = None, headers=None):
     return response
 
 
+def _drop_nul_characters():
+    """NUL can be neither stored nor compared in PostgreSQL text; never let it reach a query.
+
+    It is dropped from query strings and forms, so that the rest of what the person typed is
+    kept (a search still searches, a form comes back with its values). The API answers 422.
+    """
+    if request.path.startswith("/api/"):
+        return
+    if any("\x00" in value for value in request.args.values()):
+        request.args = _without_nul(request.args)
+    if request.method in ("POST", "PUT", "PATCH") and any(
+        "\x00" in value for value in request.form.values()
+    ):
+        request.form = _without_nul(request.form)
+
+
+def _without_nul(values) -> ImmutableMultiDict:
+    return ImmutableMultiDict(
+        [
+            (key.replace("\x00", ""), value.replace("\x00", ""))
+            for key, value in values.items(multi=True)
+        ]
+    )
+
+
 def register(app: Flask) -> None:
     """Install the handlers."""
+
+    app.before_request(_drop_nul_characters)
 
     @app.errorhandler(CSRFError)
     def _csrf(error):

@@ -135,6 +135,7 @@ def can_comment(user) -> bool:
     """Confirmed, signed-in people comment and report."""
     return is_signed_in(user) and user.is_confirmed and not user.is_blocked
 
+
 # -- follows ----------------------------------------------------------------------------------
 
 

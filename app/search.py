@@ -294,9 +294,11 @@ def ranked_page(query_text: str, limit: int, offset: int = 0):
     filter other than the words applies. Ties go to the newer id, as in `search_practices`."""
     terms = search_terms(query_text)
     if not terms:
-        return select(
-            cast(null(), Integer).label("practice_id"), cast(null(), Integer).label("rank")
-        ).where(false()).subquery("search_page")
+        return (
+            select(cast(null(), Integer).label("practice_id"), cast(null(), Integer).label("rank"))
+            .where(false())
+            .subquery("search_page")
+        )
     matches = _matches(terms)
     return (
         select(matches.c.practice_id, matches.c.rank)

@@ -18,6 +18,7 @@ from app.auth.forms import (
 )
 from app.auth.services import (
     AccountError,
+    burn_password_check,
     confirm_email,
     find_user_by_email,
     normalise_email,
@@ -126,6 +127,9 @@ def login():
         LOGIN_ADDRESS.check(address)
         LOGIN_ACCOUNT.check(account_key)
         user = find_user_by_email(form.email.data)
+        if user is None:
+            # Spend the time a real check takes, so that timing does not tell who has an account.
+            burn_password_check(form.password.data)
         if user is None or not user.check_password(form.password.data):
             LOGIN_ADDRESS.hit(address)
             LOGIN_ACCOUNT.hit(account_key)

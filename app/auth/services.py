@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.mail import N_, queue_mail
 from app.models import ModerationAction, Role, User
 from app.security import make_token, read_token
 from app.timeutil import utcnow
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def burn_password_check(password: str) -> None:
+    """Check `password` against a throwaway hash made with the configured method.
+
+    Used when no account matches, so that a failed login costs the same time either way.
+    """
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    check_password_hash(_DUMMY_HASHES[method], password)
 
 
 class AccountError(Exception):

@@ -140,9 +140,7 @@ def _is_published(filters: PracticeFilters):
 def published_query(filters: PracticeFilters, *criteria) -> Select:
     """Published practices under the filters (and extra `criteria`): by relevance when there
     are words to search for, newest first otherwise."""
-    query = select(Practice).where(
-        _is_published(filters), Practice.hidden_at.is_(None), *criteria
-    )
+    query = select(Practice).where(_is_published(filters), Practice.hidden_at.is_(None), *criteria)
     query = apply_filters(query, filters, skip_q=True)
     if filters.q:
         return with_card_data(search_practices(filters.q, query))

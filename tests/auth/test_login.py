@@ -127,3 +127,33 @@ def test_login_while_signed_in_goes_home(client, users):
     login(client, users["participant"])
     response = client.get("/auth/login")
     assert response.status_code == 302
+
+
+def test_unknown_address_costs_as_much_time_as_a_wrong_password(app, client, users):
+    """With a real password hash, a failed login takes as long whether the account exists or not."""
+    import statistics
+    import time
+
+    from werkzeug.security import generate_password_hash
+
+    user = users["participant"]
+    saved = app.config["PASSWORD_HASH_METHOD"]
+    app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:200000"
+    try:
+        with app.app_context():
+            db.session.get(User, user.id).password_hash = generate_password_hash(
+                PASSWORD, method="pbkdf2:sha256:200000"
+            )
+            db.session.commit()
+
+        def timed(email):
+            started = time.perf_counter()
+            assert post_login(client, email, "not the password 1").status_code == 422
+            return time.perf_counter() - started
+
+        timed("nobody@example.org")  # the throwaway hash is made once per method
+        known = statistics.median(timed(user.email) for _ in range(3))
+        unknown = statistics.median(timed("nobody@example.org") for _ in range(3))
+    finally:
+        app.config["PASSWORD_HASH_METHOD"] = saved
+    assert unknown > known * 0.5, (known, unknown)

@@ -76,7 +76,8 @@ def compiled_catalogues():
 
     Only when a .mo is missing or older: other test workers may be reading it right now."""
     stale = [
-        po for po in CATALOGUES
+        po
+        for po in CATALOGUES
         if not po.with_suffix(".mo").exists()
         or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
     ]

@@ -163,3 +163,21 @@ def test_switchers_never_redirect_off_the_site(client, target):
     # The switchers go home; the footer's own form returns to this very page.
     assert nexts.count("/") == 2
     assert all(n == "/" or n.startswith("/preferences?") for n in nexts), nexts
+
+
+def test_nul_in_a_query_string_is_dropped(client):
+    for path in ("/practices/?q=ma%00sks", "/exchanges/?theme=a%00b", "/cities/?q=%00", "/?q=%00"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+    assert 'value="masks"' in client.get("/practices/?q=ma%00sks").get_data(as_text=True)
+
+
+def test_nul_in_a_form_is_dropped_and_the_rest_is_kept(client):
+    client.fetch_csrf()
+    response = client.post(
+        "/auth/register",
+        data={"name": "Ana\x00 Lopez", "email": "bad\x00", "password": "short"},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'value="Ana Lopez"' in page
