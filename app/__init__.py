@@ -146,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
     from app.notifications import bp as notifications_bp
+    from app.notifications.outbox import bp as outbox_bp
     from app.practices import bp as practices_bp
 
     app.register_blueprint(main_bp)
@@ -161,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
+    app.register_blueprint(outbox_bp, url_prefix="/admin/outbox")
 
 
 def register_errorhandlers(app: Flask) -> None:

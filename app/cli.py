@@ -82,23 +82,34 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
 
     @app.cli.command("worker")
-    @click.option("--once", is_flag=True, help="Send what is due, then stop.")
+    @click.option("--once", is_flag=True, help="Do one round (schedule, then send), then stop.")
     @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
     def worker_command(once, interval):
-        """Send due outbox messages. SIGTERM finishes the current message, then stops."""
+        """Schedule reminders and digests, then send due outbox messages.
+
+        SIGTERM (or Ctrl-C) finishes the message in hand, then stops. See app/mail.py for why
+        a worker killed outright loses nothing.
+        """
         from app.mail import send_due
+        from app.notifications.scheduler import schedule_due
 
         stopping = {"now": False}
 
         def _stop(_signum, _frame):
             stopping["now"] = True
 
+        def should_stop():
+            return stopping["now"]
+
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
         while True:
-            sent, failed = send_due(
-                limit=10_000 if once else 100, should_stop=lambda: stopping["now"]
-            )
+            with _in_request(app):
+                reminders, digests = schedule_due(should_stop=should_stop)
+                sent, failed = send_due(limit=10_000 if once else 100, should_stop=should_stop)
+                db.session.remove()
+            if reminders or digests:
+                click.echo(f"scheduled {reminders} reminder(s), {digests} digest(s)")
             if sent or failed:
                 click.echo(f"sent {sent}, failed {failed}")
             if once or stopping["now"]:

@@ -27,4 +27,5 @@ ACTION_LABELS = {
     "practice_archived": _l("Practice archived"),
     "practice_restored": _l("Practice restored"),
     "practice_deleted": _l("Draft deleted"),
+    "mail_retried": _l("Failed mail queued again"),
 }

@@ -1,4 +1,15 @@
-"""Mail: rendering into the outbox inside the caller's transaction, and the worker that sends."""
+"""Mail: rendering into the outbox inside the caller's transaction, and the worker that sends.
+
+Delivery order, and why nothing is lost: the worker claims one due row (on PostgreSQL with
+SELECT … FOR UPDATE SKIP LOCKED, so a second worker skips it), sends it over SMTP while the
+row stays locked and `queued`, and only then marks it `sent` and commits. A worker killed
+before that commit (SIGKILL, power cut) leaves the row `queued`: its transaction is rolled
+back, the lock goes with the connection, and the next round sends the message again with the
+Message-ID fixed when it was queued, so the receiving side sees one message at most twice
+and can tell the copies apart. A worker told to stop (SIGTERM) finishes the message in hand.
+On SQLite, which has no row locks, the claim is a short lease instead (see _claim_one): a
+killed worker's message goes again once the lease has run out.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +23,10 @@ from email.utils import formatdate
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import OutboxMessage, User
+from app.models import OutboxAttachment, OutboxMessage, User
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -38,12 +49,15 @@ def queue_mail(
     kind: str = "account",
     locale: str | None = None,
     headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, str, bytes]] | None = None,
     **context,
 ) -> OutboxMessage:
     """Render `template` (.txt and .html) in the recipient's language and add it to the outbox.
 
     The caller commits: the message exists exactly when the change that caused it does.
     `subject` is a msgid translated in the recipient's language, formatted with context.
+    `attachments` are (filename, MIME type with parameters, bytes), stored with the message.
+    With `unsubscribe_url` in the context both parts end with the unsubscribe link.
     """
     if isinstance(recipient, User):
         address = recipient.email
@@ -57,6 +71,8 @@ def queue_mail(
         rendered_subject = _(subject, **{k: v for k, v in context.items() if isinstance(v, str)})
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
+        if context.get("unsubscribe_url"):
+            text = text.rstrip("\n") + "\n\n" + render_template("email/_unsubscribe.txt", **context)
     message = OutboxMessage(
         message_id=_message_id(),
         recipient=address,
@@ -67,6 +83,10 @@ def queue_mail(
         kind=kind,
         status=OutboxMessage.QUEUED,
         next_attempt_at=utcnow(),
+        attachments=[
+            OutboxAttachment(filename=name, content_type=content_type, data=data)
+            for name, content_type, data in attachments or ()
+        ],
     )
     db.session.add(message)
     db.session.flush()
@@ -74,7 +94,8 @@ def queue_mail(
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:
-    """The MIME message for an outbox row: plain text with an HTML alternative."""
+    """The MIME message for an outbox row: plain text with an HTML alternative, then any
+    attachments (multipart/mixed)."""
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     email["To"] = message.recipient
@@ -88,6 +109,17 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
+    for attachment in message.attachments:
+        mime, *raw_params = (part.strip() for part in attachment.content_type.split(";"))
+        maintype, _slash, subtype = mime.partition("/")
+        params = dict(p.split("=", 1) for p in raw_params if "=" in p)
+        email.add_attachment(
+            attachment.data,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            params=params,
+        )
     return email
 
 
@@ -122,30 +154,58 @@ def deliver(email: EmailMessage) -> None:
         raise TemporaryFailure(str(error)) from error
 
 
-def _claim_due(limit: int) -> list[OutboxMessage]:
-    """Lock and return due messages; other workers on PostgreSQL skip the locked rows."""
+# SQLite has no row locks: there a message is leased instead, by moving its next attempt past
+# the longest a send can take (the SMTP timeout is 30 s), in a short transaction of its own.
+# A worker killed mid-send leaves the lease to run out; the message then goes again.
+SQLITE_LEASE = timedelta(minutes=5)
+
+
+def _due(entity, tried: set[int]):
     query = (
-        select(OutboxMessage)
+        select(entity)
         .where(OutboxMessage.status == OutboxMessage.QUEUED)
         .where(OutboxMessage.next_attempt_at <= utcnow())
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
+        .limit(1)
     )
+    if tried:
+        query = query.where(OutboxMessage.id.not_in(tried))
+    return query
+
+
+def _claim_one(tried: set[int]) -> OutboxMessage | None:
+    """The next due message, claimed for this worker alone, or None.
+
+    PostgreSQL: locked with FOR UPDATE SKIP LOCKED for the rest of the transaction, so other
+    workers skip it. SQLite: leased by an UPDATE that is the transaction's first statement
+    (so it takes the write lock on a fresh snapshot); a second worker finds it not due.
+    """
     if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(db.session.scalars(query))
+        return db.session.scalar(_due(OutboxMessage, tried).with_for_update(skip_locked=True))
+    now = utcnow()
+    row_id = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == _due(OutboxMessage.id, tried).scalar_subquery())
+        .values(next_attempt_at=now + SQLITE_LEASE)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    db.session.commit()
+    return None if row_id is None else db.session.get(OutboxMessage, row_id)
 
 
 def send_due(limit: int = 50, should_stop=lambda: False) -> tuple[int, int]:
     """Send the messages that are due, one transaction each. Returns (sent, failed)."""
     sent = failed = 0
     config = current_app.config
+    # A message that failed goes back to the end of the line, not again in the same round.
+    tried: set[int] = set()
     while not should_stop():
-        batch = _claim_due(1)
-        if not batch:
+        message = _claim_one(tried)
+        if message is None:
             db.session.rollback()
             break
-        message = batch[0]
+        tried.add(message.id)
         try:
             deliver(build_email(message))
         except Exception as error:  # noqa: BLE001 - any failure is recorded on the row

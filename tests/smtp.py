@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -30,6 +31,10 @@ class _Collector:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.server.lock:
             self.server.messages.append(message)
+        self.server.data_received.set()
+        # Holding: the message is in, but the answer waits (a worker can be killed meanwhile).
+        while self.server.hold.is_set():
+            await asyncio.sleep(0.02)
         return "250 Message accepted for delivery"
 
 
@@ -41,13 +46,21 @@ class SMTPServer:
         self.messages: list = []
         self.lock = threading.Lock()
         self.refuse_with: str | None = None
+        # While `hold` is set, DATA is recorded but not answered; `data_received` tells when.
+        self.hold = threading.Event()
+        self.data_received = threading.Event()
         self.controller = Controller(_Collector(self), hostname="127.0.0.1", port=self.port)
 
     def start(self) -> None:
         self.controller.start()
 
     def stop(self) -> None:
+        self.hold.clear()
         self.controller.stop()
+
+    def message_ids(self) -> list[str]:
+        with self.lock:
+            return [m["Message-ID"] for m in self.messages]
 
     def to(self, address: str) -> list:
         return [m for m in self.messages if m["To"] == address]

@@ -138,7 +138,7 @@ def tell_about_comment(comment: Comment) -> None:
         notify(
             user,
             "comment",
-            "%(name)s commented on “%(title)s”",
+            N_("%(name)s commented on “%(title)s”"),
             link,
             mail_subject=N_("New comment on “%(title)s”"),
             mail_template="comment_new",

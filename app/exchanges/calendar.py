@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from app.models import Exchange, ExchangeStatus
 
@@ -49,3 +50,41 @@ def calendar_for(exchanges: list[tuple[Exchange, bool]], name: str) -> bytes:
         calendar.add_component(_event(exchange, show_link))
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def invitation(exchange: Exchange, show_link: bool, attendee: str, cancel: bool = False) -> bytes:
+    """The .ics attached to an exchange mail: the same event (UID, SEQUENCE) as the feeds.
+
+    METHOD:CANCEL with STATUS:CANCELLED when the exchange is cancelled or the person left it,
+    so that calendar programs take the event out; METHOD:PUBLISH otherwise. The ORGANIZER is
+    the platform's sender address (the organiser's own address stays private).
+    """
+    calendar = Calendar()
+    calendar.add("prodid", "-//Urban Exchange//Exchanges//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "CANCEL" if cancel else "PUBLISH")
+    event = _event(exchange, show_link)
+    if cancel:
+        event["status"] = vText("CANCELLED")
+    sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1] or f"no-reply@{_host()}"
+    organizer = vCalAddress(f"mailto:{sender}")
+    if exchange.organiser is not None:
+        organizer.params["cn"] = vText(exchange.organiser.name)
+    event.add("organizer", organizer)
+    event.add("attendee", vCalAddress(f"mailto:{attendee}"))
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def invitation_attachment(
+    exchange: Exchange, show_link: bool, attendee: str, cancel: bool = False
+) -> tuple[str, str, bytes]:
+    """(filename, MIME type, bytes) for queue_mail's attachments."""
+    method = "CANCEL" if cancel else "PUBLISH"
+    return (
+        f"exchange-{exchange.id}.ics",
+        f"text/calendar; method={method}; charset=UTF-8",
+        invitation(exchange, show_link, attendee, cancel),
+    )

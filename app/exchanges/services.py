@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.mail import N_, queue_mail
+from app.mail import N_
 from app.models import (
     City,
     Exchange,
@@ -22,6 +22,7 @@ from app.models import (
     Theme,
     User,
 )
+from app.notifications.services import notify
 from app.timeutil import utcnow
 
 
@@ -45,20 +46,40 @@ def recognise_platform(url: str) -> str | None:
     return None
 
 
-def _link(exchange: Exchange) -> str:
-    return current_app.config["BASE_URL"] + url_for("exchanges.detail", exchange_id=exchange.id)
+def _tell(
+    user: User,
+    kind: str,
+    message: str,
+    subject: str,
+    template: str,
+    exchange: Exchange,
+    *,
+    ics: str | None = None,
+    **context,
+):
+    """Tell one person about an exchange as they prefer for `kind`.
 
-
-def _tell(user: User, subject: str, template: str, exchange: Exchange, kind: str, **context):
+    `ics` is None (no calendar file), "seat" (the event with the video link: only for
+    confirmed participants) or "cancel" (take the event out of their calendar).
+    """
     if user is None or user.is_blocked:
         return
-    queue_mail(
+    attachments = None
+    if ics is not None:
+        from app.exchanges.calendar import invitation_attachment
+
+        attachments = [
+            invitation_attachment(exchange, ics == "seat", user.email, cancel=ics == "cancel")
+        ]
+    notify(
         user,
-        subject,
-        template,
-        kind=kind,
+        kind,
+        message,
+        url_for("exchanges.detail", exchange_id=exchange.id),
+        mail_subject=subject,
+        mail_template=template,
+        attachments=attachments,
         exchange=exchange,
-        link=_link(exchange),
         title=exchange.title,
         **context,
     )
@@ -141,10 +162,12 @@ def update_exchange(exchange: Exchange, editor: User, data: dict) -> set[str]:
             show_link = registration.status == RegistrationStatus.CONFIRMED
             _tell(
                 registration.user,
+                "exchange_changed",
+                N_("The organiser changed “%(title)s”: check the time and the video link."),
                 N_("Changed: %(title)s"),
                 "exchange_changed",
                 exchange,
-                "exchange_changed",
+                ics="seat" if show_link else None,
                 changed=sorted(changed),
                 show_link=show_link,
             )
@@ -161,10 +184,12 @@ def cancel_exchange(exchange: Exchange, actor: User, reason: str) -> None:
     for registration in active_registrations(exchange):
         _tell(
             registration.user,
+            "exchange_changed",
+            N_("“%(title)s” is cancelled."),
             N_("Cancelled: %(title)s"),
             "exchange_cancelled",
             exchange,
-            "exchange_cancelled",
+            ics="cancel" if registration.status == RegistrationStatus.CONFIRMED else None,
             reason=reason,
         )
 
@@ -202,14 +227,13 @@ def message_participants(
     for registration in active_registrations(exchange):
         if registration.status == RegistrationStatus.WAITLISTED and not include_waitlist:
             continue
-        queue_mail(
+        _tell(
             registration.user,
+            "exchange_message",
+            N_("Message from the organiser of “%(title)s”: %(message_subject)s"),
             N_("%(title)s: a message from the organiser"),
             "exchange_message",
-            kind="exchange_message",
-            exchange=exchange,
-            title=exchange.title,
-            link=_link(exchange),
+            exchange,
             sender_name=sender.name,
             message_subject=subject,
             message_body=body,
@@ -321,20 +345,23 @@ def sign_up(exchange_id: int, user: User) -> Registration:
     if status == RegistrationStatus.CONFIRMED:
         _tell(
             user,
+            "exchange_registration",
+            N_("Your seat for “%(title)s” is confirmed."),
             N_("Your seat is confirmed: %(title)s"),
             "exchange_registration",
             exchange,
-            "exchange_registration",
+            ics="seat",
             status=status,
             position=None,
         )
     else:
         _tell(
             user,
+            "exchange_registration",
+            N_("You are number %(position)s on the waitlist for “%(title)s”."),
             N_("You are on the waitlist: %(title)s"),
             "exchange_registration",
             exchange,
-            "exchange_registration",
             status=status,
             position=waitlist_position(registration),
         )
@@ -351,15 +378,18 @@ def withdraw(exchange_id: int, user: User) -> Registration:
         raise ExchangeError(
             _l("This exchange has started or ended; there is nothing to withdraw from.")
         )
+    had_seat = registration.status == RegistrationStatus.CONFIRMED
     registration.status = RegistrationStatus.CANCELLED
     registration.updated_at = utcnow()
     db.session.flush()
     _tell(
         user,
+        "exchange_registration",
+        N_("You withdrew from “%(title)s”."),
         N_("You withdrew from %(title)s"),
         "exchange_withdrawn",
         exchange,
-        "exchange_withdrawn",
+        ics="cancel" if had_seat else None,
     )
     promote_from_waitlist(exchange)
     return registration
@@ -386,10 +416,12 @@ def promote_from_waitlist(exchange: Exchange) -> list[Registration]:
         promoted.append(registration)
         _tell(
             registration.user,
+            "exchange_registration",
+            N_("A seat became free for “%(title)s”: it is yours."),
             N_("A seat is yours: %(title)s"),
             "exchange_promoted",
             exchange,
-            "exchange_promoted",
+            ics="seat",
         )
     db.session.flush()
     return promoted

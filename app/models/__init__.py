@@ -16,8 +16,9 @@ from app.models.exchange import (
     RegistrationStatus,
 )
 from app.models.follow import Follow
-from app.models.mail import OutboxMessage
+from app.models.mail import OutboxAttachment, OutboxMessage
 from app.models.moderation import ModerationAction, OfficialRequest
+from app.models.notification import DigestSent, ReminderSent
 from app.models.practice import (
     Attachment,
     Practice,
@@ -47,7 +48,10 @@ __all__ = [
     "Follow",
     "ModerationAction",
     "OfficialRequest",
+    "OutboxAttachment",
     "OutboxMessage",
+    "DigestSent",
+    "ReminderSent",
     "Role",
     "Theme",
     "User",

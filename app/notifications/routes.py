@@ -1,4 +1,4 @@
-"""Routes on /notifications: the list, mark one or all as read, preferences."""
+"""Routes on /notifications: the list, mark one or all as read, preferences, unsubscribe."""
 
 from __future__ import annotations
 
@@ -8,18 +8,33 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from app.extensions import db
+from app.errors import error_response
+from app.extensions import csrf, db
 from app.models import Notification
 from app.notifications import bp
-from app.notifications.services import KINDS, mark_read, preference, set_preference
+from app.notifications.services import (
+    CHANNELS,
+    KINDS,
+    MAIL_ONLY,
+    channel_of,
+    mark_read,
+    preferences_of,
+    read_unsubscribe_token,
+    set_preference,
+)
+from app.notifications.services import unsubscribe as turn_off_mail
 from app.pagination import paginate
 from app.security import is_safe_next
 
+# Reached from a mail, signed in or not: the signed token says who and what.
+PUBLIC_ENDPOINTS = {"notifications.unsubscribe"}
+
 
 @bp.before_request
-@login_required
 def _signed_in():
-    return None
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    return login_required(lambda: None)()
 
 
 @bp.route("/")
@@ -59,23 +74,53 @@ def read_all():
 
 @bp.route("/preferences", methods=["GET", "POST"])
 def preferences():
+    current = {kind: channel_of(*pair) for kind, pair in preferences_of(current_user).items()}
     if request.method == "POST":
         if not FlaskForm().validate_on_submit():
             abort(400)
+        chosen = {}
         for kind in KINDS:
-            channel = request.form.get(kind, "both")
-            if channel not in ("both", "app", "mail", "none"):
-                abort(400)
-            set_preference(
-                current_user, kind, channel in ("both", "app"), channel in ("both", "mail")
-            )
+            # A kind left out of the form keeps its setting.
+            channel = request.form.get(kind, current[kind])
+            allowed = ("mail", "none") if kind in MAIL_ONLY else CHANNELS
+            if channel not in allowed:
+                return error_response(400, _("Choose one of the offered options."))
+            chosen[kind] = channel
+        for kind, channel in chosen.items():
+            if channel != current[kind]:
+                set_preference(
+                    current_user, kind, channel in ("both", "app"), channel in ("both", "mail")
+                )
         db.session.commit()
         flash(_("Your notification preferences are saved."), "success")
         return redirect(url_for("notifications.preferences"))
-    current = {}
-    for kind in KINDS:
-        in_app, by_mail = preference(current_user, kind)
-        current[kind] = (
-            "both" if in_app and by_mail else "app" if in_app else "mail" if by_mail else "none"
+    return render_template(
+        "notifications/preferences.html", kinds=KINDS, mail_only=MAIL_ONLY, current=current
+    )
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str):
+    """GET asks (link checkers and previews open links); POST turns the mails off.
+
+    A POST is either our own form (with its CSRF token) or an RFC 8058 one-click request from
+    the mail program, which carries `List-Unsubscribe=One-Click` and no cookie: for that one
+    only, the signed token stands in for the CSRF check.
+    """
+    found = read_unsubscribe_token(token)
+    if found is None:
+        return error_response(
+            400, _("This unsubscribe link is not valid. Choose what you receive on your account.")
         )
-    return render_template("notifications/preferences.html", kinds=KINDS, current=current)
+    user, kind = found
+    if request.method == "GET":
+        return render_template(
+            "notifications/unsubscribe.html", label=KINDS[kind], token=token, done=False
+        )
+    one_click = request.form.get("List-Unsubscribe") == "One-Click"
+    if not one_click:
+        csrf.protect()
+    turn_off_mail(user, kind)
+    db.session.commit()
+    return render_template("notifications/unsubscribe.html", label=KINDS[kind], done=True)

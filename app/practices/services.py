@@ -6,12 +6,12 @@ import re
 import unicodedata
 from datetime import date
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
-from app.mail import N_, queue_mail
+from app.mail import N_
 from app.models import (
     Practice,
     PracticeRevision,
@@ -22,6 +22,7 @@ from app.models import (
 )
 from app.models.practice import CONTENT_FIELDS
 from app.moderation.services import log_action
+from app.notifications.services import notify
 from app.search import index_practice, unindex_practice
 from app.timeutil import utcnow
 
@@ -174,31 +175,37 @@ def submit_practice(practice: Practice, editor: User) -> None:
     raise PracticeError(_l("This practice cannot be submitted now."))
 
 
-def _link(practice: Practice) -> str:
-    return current_app.config["BASE_URL"] + url_for("practices.detail", practice_id=practice.id)
+# What the author reads in the app for each decision (the mail says more).
+DECISION_MESSAGES = {
+    "approved": N_("Your practice “%(title)s” is published."),
+    "rejected": N_("Your practice “%(title)s” was not accepted."),
+    "changes_requested": N_("The moderators ask for changes to your practice “%(title)s”."),
+    "revision_approved": N_("Your edit of “%(title)s” is published."),
+    "revision_rejected": N_("Your edit of “%(title)s” was not accepted."),
+    "revision_changes_requested": N_("The moderators ask for changes to your edit of “%(title)s”."),
+}
+DECISION_SUBJECTS = {
+    "approved": N_("Your practice is published: %(title)s"),
+    "rejected": N_("Your practice was not accepted: %(title)s"),
+    "changes_requested": N_("Changes requested on your practice: %(title)s"),
+    "revision_approved": N_("Your edit is published: %(title)s"),
+    "revision_rejected": N_("Your edit was not accepted: %(title)s"),
+    "revision_changes_requested": N_("Changes requested on your edit: %(title)s"),
+}
 
 
 def _tell_author(practice: Practice, who: User | None, decision: str, note: str) -> None:
     recipient = who or practice.author
-    if recipient is None or recipient.is_blocked:
-        return
-    subjects = {
-        "approved": N_("Your practice is published: %(title)s"),
-        "rejected": N_("Your practice was not accepted: %(title)s"),
-        "changes_requested": N_("Changes requested on your practice: %(title)s"),
-        "revision_approved": N_("Your edit is published: %(title)s"),
-        "revision_rejected": N_("Your edit was not accepted: %(title)s"),
-        "revision_changes_requested": N_("Changes requested on your edit: %(title)s"),
-    }
-    queue_mail(
+    notify(
         recipient,
-        subjects[decision],
         "practice_decision",
-        kind="practice_decision",
+        DECISION_MESSAGES[decision],
+        url_for("practices.detail", practice_id=practice.id),
+        mail_subject=DECISION_SUBJECTS[decision],
+        mail_template="practice_decision",
         title=practice.title,
         decision=decision,
         note=note,
-        link=_link(practice),
     )
 
 

@@ -137,7 +137,11 @@ def test_replies_stay_one_level_deep_and_notify_the_thread(
     # The practice author and the people in the thread, never the commenter themself.
     assert users["official"].id in told and trusted.id in told
     with app.app_context():
-        own = db.session.query(Notification).filter_by(user_id=users["other_official"].id).all()
+        own = (
+            db.session.query(Notification)
+            .filter_by(user_id=users["other_official"].id, kind="comment")
+            .all()
+        )
     assert [n.message for n in own] == ["Rita Regular commented on “Masks for partner cities”"]
 
 

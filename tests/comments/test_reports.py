@@ -13,7 +13,12 @@ from tests.practices.helpers import make_practice
 
 @pytest.fixture
 def practice_id(app, users, themes):
-    return make_practice(app, users["official"].id, title="Reported practice")
+    practice = make_practice(app, users["official"].id, title="Reported practice")
+    # The author was told it is published; these tests count what comments bring.
+    with app.app_context():
+        db.session.query(Notification).delete()
+        db.session.commit()
+    return practice
 
 
 @pytest.fixture

@@ -32,6 +32,11 @@ def moderators(status):
     }
 
 
+def admins(status):
+    """Only admins: the outbox names everyone's address."""
+    return {**signed_in(403), "admin": status}
+
+
 def insiders(status, others):
     """Rome's official gets `status`; every other signed-in role gets `others`."""
     return {**signed_in(others), "official": status}
@@ -274,6 +279,16 @@ MATRIX = [
     ),
     ("notifications.read_all", "POST", "/notifications/read-all", {}, signed_in(302)),
     ("notifications.preferences", "GET", "/notifications/preferences", None, signed_in(200)),
+    # A signed link from a mail: it works signed in or not, for anyone holding it.
+    (
+        "notifications.unsubscribe",
+        "GET",
+        "/notifications/unsubscribe/{unsubscribe_token}",
+        None,
+        everyone(200),
+    ),
+    ("outbox.index", "GET", "/admin/outbox/", None, admins(200)),
+    ("outbox.retry", "POST", "/admin/outbox/{failed_mail}/retry", {}, admins(302)),
     ("moderation.reports", "GET", "/moderation/reports", None, moderators(200)),
     (
         "moderation.hide_item",
@@ -382,8 +397,29 @@ def targets(app, factory, city, users, themes):
         pending = post_comment(newcomer, "Pending words", practice=practice)
         note = Notification(user_id=users["participant"].id, kind="comment", message="Hi", link="/")
         db.session.add(note)
+        from app.models import OutboxMessage
+        from app.security import make_token
+
+        failed = OutboxMessage(
+            message_id="<failed@localhost>",
+            recipient="gone@example.org",
+            subject="Hello",
+            body_text="Hello",
+            status=OutboxMessage.FAILED,
+            attempts=6,
+            last_error="550 no such mailbox",
+        )
+        db.session.add(failed)
         db.session.commit()
-        practices.update(comment=comment.id, pending_comment=pending.id, notification=note.id)
+        practices.update(
+            comment=comment.id,
+            pending_comment=pending.id,
+            notification=note.id,
+            failed_mail=failed.id,
+            unsubscribe_token=make_token(
+                "unsubscribe", {"u": users["participant"].id, "k": "comment"}
+            ),
+        )
     with app.app_context():
         request = OfficialRequest(user_id=applicant.id, city_id=city.id, message="Please")
         db.session.add(request)
