@@ -5,21 +5,23 @@ How to add a page (a new GET route that renders HTML)
 `test_every_html_route_has_a_sample` fails until the route's endpoint is in SAMPLES (or, for
 a route that never answers HTML, in NOT_HTML with the reason). Add a line to SAMPLES:
 
-    "blueprint.endpoint": ["/path/{key}", "/path/{key}?page=2"],
+    "blueprint.endpoint": ["/path/{key}"],
 
-- A sample is a path; `{key}` placeholders are filled from the `walk_data` fixture below
-  (add a key there when the page needs an object of its own, created through the services).
-- `Submit(path, form=CSS selector, roles=(...))` also submits that form with its text fields
-  emptied (and `select={name: value}` chosen) and checks the page with its validation errors;
-  the answer must be a 4xx page that shows an error.
-- Each role (anonymous, participant, official, other city's official, moderator, admin) opens
-  every sample. A page that role may not open (a redirect to the login page, 403, 404) is not
-  checked for it, but one error page of each status is; every sample must open (200) for at
-  least one role, so a sample that stopped working is noticed.
+- A plain string is opened by every role (anonymous, participant, official, other city's
+  official, moderator, admin). `{key}` placeholders are filled from the `walk_data` fixture
+  below: add a key there when the page needs an object of its own (made through the services).
+- More states of the same page: `Sample("/path?page=2", (ANON,))` is opened by the roles given.
+- `Submit("/path", roles, form="CSS selector")` opens the page, sends that form with its text
+  fields emptied (`select={name: value}` picks options, `button=` the submit button) and checks
+  the page with the validation errors; the answer must be a 4xx page that shows an error.
+- A page a role may not open (a redirect to the login page, 403, 404) is not checked for that
+  role, but one error page of each status is. Every sample must open (200) for at least one
+  role, so a sample that stopped working is noticed.
 
 On every page opened the walk checks: no axe violation, a skip link to #main as the first
-thing Tab reaches (with a visible focus indicator), the language switcher in the footer, one
-h1 and one main landmark, no console error or CSP violation.
+tabbable element and the first thing Tab reaches (with a visible focus indicator), a usable
+language switcher in the footer, one h1 and one main landmark, unique ids, no console error
+or CSP violation. The run prints its time per role (`-s`).
 """
 
 from __future__ import annotations
@@ -335,12 +337,24 @@ PAGE_FACTS = """() => {
     const first = tabbable[0];
     const lang = document.querySelector('footer form select[name=lang]');
     const langBox = lang && lang.getBoundingClientRect();
+    const hash = (text) => {
+        let h = 0;
+        for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) | 0;
+        return h;
+    };
+    // The page's own part, and the frame around it (header and footer, as this role sees
+    // them), without what changes from one request to the next (CSRF token, return address).
     const body = document.body.cloneNode(true);
-    for (const el of body.querySelectorAll('input[name=csrf_token]')) el.removeAttribute('value');
-    let hash = 0;
-    for (const ch of document.title + body.outerHTML) hash = (hash * 31 + ch.charCodeAt(0)) | 0;
+    for (const el of body.querySelectorAll('input[type=hidden], input[type=search]')) {
+        el.removeAttribute('value');
+    }
+    const main = body.querySelector('main');
+    const mainHtml = main ? main.outerHTML : '';
+    if (main) main.remove();
+    for (const el of body.querySelectorAll('[aria-current]')) el.removeAttribute('aria-current');
     return {
-        hash,
+        mainHash: hash(document.title + mainHtml),
+        frameHash: hash(document.documentElement.lang + body.outerHTML),
         firstTabbable: first ? first.outerHTML.slice(0, 120) : null,
         skipFirst: !!first && first.matches('a.skip-link[href="#main"]'),
         mainTarget: !!document.querySelector('main#main'),
@@ -372,13 +386,17 @@ class Walk:
     """One role's pass over the samples, collecting problems instead of stopping at the first.
 
     Cheap where it can be: the status is asked with a plain request first (no browser page for
-    a redirect to the login page), and a document identical to one already checked, for this
-    role or another (moderators and admins see mostly the same pages), is not checked again.
+    a redirect to the login page), and a page is not checked again when both its content (the
+    <main> element and the title) and its frame (header and footer, which differ by role) were
+    already checked, on this page or others, for this role or another: moderators and admins
+    see mostly the same pages, every role the same public lists. axe's rules look at elements
+    and their own context; the page-wide ones (landmarks, bypass, title, lang) are covered by
+    the frame and the title.
     """
 
-    def __init__(self, role: str, page, site: str, problems: list[str], seen: set[int]):
+    def __init__(self, role: str, page, site: str, problems: list[str], seen: dict):
         self.role, self.page, self.site, self.problems = role, page, site, problems
-        self.seen = seen  # hashes of the documents checked, shared by the roles
+        self.seen = seen  # hashes of the contents and frames checked, shared by the roles
         self.console = ConsoleWatch(page)
         self.opened: set[str] = set()  # sample keys this role could open
         self.error_pages: set[int] = set()
@@ -391,10 +409,12 @@ class Walk:
         """axe, skip link, switcher, structure and console on the page now shown."""
         page = self.page
         facts = page.evaluate(PAGE_FACTS)
-        if facts["hash"] in self.seen:
+        key = (facts["mainHash"], facts["frameHash"])
+        if key[0] in self.seen["main"] and key[1] in self.seen["frame"]:
             self.timing["same"] += 1
             return
-        self.seen.add(facts["hash"])
+        self.seen["main"].add(key[0])
+        self.seen["frame"].add(key[1])
         if not (facts["skipFirst"] and facts["mainTarget"]):
             self.problem(f"first tabbable is not the skip link to #main: {facts['firstTabbable']}")
         if not facts["switcher"]:
@@ -482,7 +502,7 @@ def test_every_page_for_every_role_passes_axe(app, browser, site, users, walk_da
     assert html_get_endpoints(app) <= set(SAMPLES), "see test_every_html_route_has_a_sample"
     problems: list[str] = []
     opened_by: dict[str, set[str]] = {}
-    seen: set[int] = set()
+    seen = {"main": set(), "frame": set()}
     started = time.monotonic()
     timings = {}
     for role in ROLES:
