@@ -141,6 +141,8 @@ SAMPLES: dict[str, list] = {
     "comments.report_practice": ["/practices/{published}/report"],
     "notifications.index": ["/notifications/"],
     "notifications.preferences": ["/notifications/preferences"],
+    "notifications.unsubscribe": ["/notifications/unsubscribe/{unsubscribe_token}"],
+    "outbox.index": ["/admin/outbox/", Sample("/admin/outbox/?status=sent", (ADMIN,))],
     "moderation.queue": [
         "/moderation/",  # an official request, a practice, an edit and a comment waiting
         Submit(
@@ -285,6 +287,9 @@ def walk_data(app, factory, users, city, other_city, themes, tmp_path):
         reset_token = make_token(
             "reset", {"uid": participant.id, "v": participant.password_version}
         )
+        from app.notifications.services import unsubscribe_token
+
+        unsubscribe = unsubscribe_token(get_user(participant.id), "comment")
         db.session.commit()
         data["comment"] = comment.id
 
@@ -321,6 +326,7 @@ def walk_data(app, factory, users, city, other_city, themes, tmp_path):
     return {
         **data,
         "reset_token": reset_token,
+        "unsubscribe_token": unsubscribe,
         "city": city.id,
         "other_city": other_city.id,
         "applicant": applicant.id,
