@@ -11,8 +11,10 @@ what /practices/?q= runs for its list (`paginate_practices`): the first page of 
 relevance with the card data (city, themes, tags) and the total count; plus the highlighted
 snippets of that page; plus the counts per theme the page shows beside it. Each is reported
 as median and 95th percentile, in milliseconds and as a ratio to the median time of a
-primary-key lookup of a practice measured in the same run. `--filled` times a database
-filled by an earlier run (the generator runs again, without writing, to find the words).
+primary-key lookup of a practice measured in the same run, and as the CPU time of this
+process (the cost without the wait for a core on a loaded machine; on PostgreSQL the
+server's work is not in it). `--filled` times a database filled by an earlier run (the
+generator runs again, without writing, to find the words).
 """
 
 from __future__ import annotations
@@ -220,12 +222,16 @@ def _generate(rng, write, city_ids, theme_ids, tag_ids, author_id) -> Counter:
     return df
 
 
-def timed(fn, repeat: int = 1) -> list[float]:
+def timed(fn, repeat: int = 1, cpu: list[float] | None = None) -> list[float]:
+    """Wall-clock ms of each call; with `cpu`, also this process's CPU ms of each call there
+    (what the search itself cost, without the time spent waiting for a core under load)."""
     out = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         out.append((time.perf_counter() - t0) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - c0) * 1000)
     return out
 
 
@@ -321,7 +327,7 @@ def main() -> None:
         print(f"primary-key lookup: median {pk_median:.3f} ms (2000 lookups)")
         print(
             f"{'queries':<16} {'what':<26} {'median ms':>10} {'p95 ms':>8} "
-            f"{'median ×pk':>11} {'p95 ×pk':>9}"
+            f"{'median ×pk':>11} {'p95 ×pk':>9} {'cpu median':>11} {'cpu p95':>8}"
         )
         kinds = {
             **{kind: (qs, 1) for kind, qs in queries.items()},
@@ -335,26 +341,30 @@ def main() -> None:
             ("rows+count+snippets", page),
             ("+theme counts (page)", with_themes),
         )
-        every: dict[str, list[float]] = {label: [] for label, _fn in measured}
-        for kind, (qs, number) in kinds.items():
-            for label, fn in measured:
-                samples = []
-                for _ in range(10):
-                    for q in qs:
-                        samples += timed(lambda q=q, fn=fn, n=number: fn(q, n))
-                if kind in queries:
-                    every[label] += samples
-                med, high = statistics.median(samples), p95(samples)
-                print(
-                    f"{kind:<16} {label:<26} {med:>10.2f} {high:>8.2f} "
-                    f"{med / pk_median:>11.0f} {high / pk_median:>9.0f}"
-                )
-        for label, samples in every.items():
+        every: dict[str, tuple[list[float], list[float]]] = {
+            label: ([], []) for label, _fn in measured
+        }
+
+        def report(kind: str, label: str, samples: list[float], cpu: list[float]) -> None:
             med, high = statistics.median(samples), p95(samples)
             print(
-                f"{'all':<16} {label:<26} {med:>10.2f} {high:>8.2f} "
-                f"{med / pk_median:>11.0f} {high / pk_median:>9.0f}"
+                f"{kind:<16} {label:<26} {med:>10.2f} {high:>8.2f} "
+                f"{med / pk_median:>11.0f} {high / pk_median:>9.0f} "
+                f"{statistics.median(cpu):>11.2f} {p95(cpu):>8.2f}"
             )
+
+        for kind, (qs, number) in kinds.items():
+            for label, fn in measured:
+                samples, cpu = [], []
+                for _ in range(10):
+                    for q in qs:
+                        samples += timed(lambda q=q, fn=fn, n=number: fn(q, n), cpu=cpu)
+                if kind in queries:
+                    every[label][0].extend(samples)
+                    every[label][1].extend(cpu)
+                report(kind, label, samples, cpu)
+        for label, (samples, cpu) in every.items():
+            report("all", label, samples, cpu)
 
 
 if __name__ == "__main__":
