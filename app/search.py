@@ -4,6 +4,10 @@ The index holds published content only. The services call `index_practice` /
 `unindex_practice` in the same transaction as the change, so the index never lags the
 content; `reindex_all` (``flask search reindex``) rebuilds it from scratch. The schema is
 created by migration 0004_search for each dialect and is not part of the models.
+
+Ranking: practices with every word in their title come first, then the others; each group is
+ordered by bm25 (ts_rank on PostgreSQL), ties to the newer id. On SQLite the words-only page
+asks bm25 only for the group it falls in (see `ranked_page`).
 """
 
 from __future__ import annotations
