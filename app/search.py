@@ -4,6 +4,10 @@ The index holds published content only. The services call `index_practice` /
 `unindex_practice` in the same transaction as the change, so the index never lags the
 content; `reindex_all` (``flask search reindex``) rebuilds it from scratch. The schema is
 created by migration 0004_search for each dialect and is not part of the models.
+
+Ranking: practices with every word in their title come first, then the others; each group is
+ordered by bm25 (ts_rank on PostgreSQL), ties to the newer id. On SQLite the words-only page
+asks bm25 only for the group it falls in (see `ranked_page`).
 """
 
 from __future__ import annotations
@@ -18,17 +22,22 @@ from markupsafe import Markup, escape
 from sqlalchemy import (
     Integer,
     Select,
+    Text,
     bindparam,
+    case,
     cast,
     column,
     false,
     func,
+    literal,
     literal_column,
     null,
     select,
     table,
     text,
+    union_all,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -229,35 +238,79 @@ def _fts5_expression(terms: list[str]) -> str:
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
+def _fts5_in_title(terms: list[str]) -> str:
+    return f"{{title}} : ({_fts5_expression(terms)})"
+
+
+def _fts5_tiers(terms: list[str]) -> tuple[str, str]:
+    """The two FTS5 expressions that split the matches: every word in the title (first
+    tier), and the rest. The first also repeats the words over all columns, so that bm25
+    ranks a title match by the whole practice (its title counted twice), not the title alone."""
+    words = _fts5_expression(terms)
+    in_title = _fts5_in_title(terms)
+    return f"({words}) AND ({in_title})", f"({words}) NOT ({in_title})"
+
+
 _fts = table(INDEX_TABLE, column("rowid"), *(column(c) for c in TEXT_COLUMNS))
 _pg = table(
     INDEX_TABLE, column("practice_id"), column("document"), *(column(c) for c in TEXT_COLUMNS)
 )
+_ENGLISH_CONFIG = literal_column("'english'::regconfig")
+# A quoted lexeme in the text form of a tsquery ('' is an escaped quote inside it).
+_LEXEME = "'(?:[^']|'')*'"
 
 
 def _tsquery(terms: list[str]):
-    return func.plainto_tsquery(
-        literal_column("'english'::regconfig"), bindparam("search_q", " ".join(terms))
+    return func.plainto_tsquery(_ENGLISH_CONFIG, bindparam("search_q", " ".join(terms)))
+
+
+def _title_tsquery(terms: list[str]):
+    """The same query with every lexeme restricted to weight A (the title): each quoted
+    lexeme of plainto_tsquery's text form gets ':A', so the words stay the user's words."""
+    words = func.plainto_tsquery(_ENGLISH_CONFIG, bindparam("search_title_q", " ".join(terms)))
+    return cast(
+        func.regexp_replace(cast(words, Text), _LEXEME, r"\&:A", "g"),
+        TSQUERY,
     )
 
 
+def _fts5_match(expression: str, name: str = "search_q"):
+    return literal_column(INDEX_TABLE).op("MATCH")(bindparam(name, expression))
+
+
+def _sqlite_tier(expression: str, tier: int, name: str) -> Select:
+    bm25 = func.bm25(literal_column(INDEX_TABLE), *BM25_WEIGHTS)
+    return select(
+        _fts.c.rowid.label("practice_id"), literal(tier).label("tier"), bm25.label("rank")
+    ).where(_fts5_match(expression, name))
+
+
 def _matches(terms: list[str], ranked: bool = True):
-    """A subquery (practice_id, rank) of the matching practices; lower rank is better."""
+    """A subquery (practice_id, tier, rank) of the matching practices, best first by tier
+    (0: every word in the title) then rank (lower is better)."""
     if _dialect() == "sqlite":
-        rank = func.bm25(literal_column(INDEX_TABLE), *BM25_WEIGHTS) if ranked else null()
-        return (
-            select(_fts.c.rowid.label("practice_id"), rank.label("rank"))
-            .where(
-                literal_column(INDEX_TABLE).op("MATCH")(
-                    bindparam("search_q", _fts5_expression(terms))
+        if not ranked:
+            return (
+                select(
+                    _fts.c.rowid.label("practice_id"),
+                    null().label("tier"),
+                    null().label("rank"),
                 )
+                .where(_fts5_match(_fts5_expression(terms)))
+                .subquery("search_matches")
             )
-            .subquery("search_matches")
-        )
+        first, rest = _fts5_tiers(terms)
+        return union_all(
+            _sqlite_tier(first, 0, "search_title_q"), _sqlite_tier(rest, 1, "search_rest_q")
+        ).subquery("search_matches")
     query = _tsquery(terms)
-    rank = func.ts_rank(literal_column(f"'{PG_WEIGHTS}'::float4[]"), _pg.c.document, query)
+    if ranked:
+        rank = -func.ts_rank(literal_column(f"'{PG_WEIGHTS}'::float4[]"), _pg.c.document, query)
+        tier = case((_pg.c.document.op("@@")(_title_tsquery(terms)), 0), else_=1)
+    else:
+        rank = tier = null()
     return (
-        select(_pg.c.practice_id.label("practice_id"), (-rank if ranked else null()).label("rank"))
+        select(_pg.c.practice_id.label("practice_id"), tier.label("tier"), rank.label("rank"))
         .where(_pg.c.document.op("@@")(query))
         .subquery("search_matches")
     )
@@ -273,7 +326,8 @@ def matching_practice_ids(query_text: str) -> Select:
 
 
 def search_practices(query_text: str, base_select: Select) -> Select:
-    """`base_select` (over Practice) narrowed to matches and ordered by relevance, best first."""
+    """`base_select` (over Practice) narrowed to matches and ordered by relevance, best first:
+    practices with every word in the title, then the others, each by bm25 / ts_rank."""
     from app.models import Practice
 
     terms = search_terms(query_text)
@@ -283,39 +337,79 @@ def search_practices(query_text: str, base_select: Select) -> Select:
     return (
         base_select.join(matches, matches.c.practice_id == Practice.id)
         .order_by(None)
-        .order_by(matches.c.rank, Practice.id.desc())
+        .order_by(matches.c.tier, matches.c.rank, Practice.id.desc())
     )
 
 
-def ranked_page(query_text: str, limit: int, offset: int = 0):
-    """A subquery (practice_id, rank) of one page of matches, best first, ranked and cut
-    inside the index: only `limit` rows leave it, so the caller joins `practice` for those
-    alone. The index holds the listed practices only (see `index_practice`); use it when no
-    filter other than the words applies. Ties go to the newer id, as in `search_practices`."""
+def ranked_page(query_text: str, limit: int, offset: int = 0, in_title: int | None = None):
+    """A subquery (practice_id, tier, rank) of one page of matches, best first, ranked and
+    cut inside the index: only `limit` rows leave it, so the caller joins `practice` for
+    those alone. The index holds the listed practices only (see `index_practice`); use it
+    when no filter other than the words applies. Ties go to the newer id, as in
+    `search_practices`.
+
+    On SQLite, `in_title` (from `match_counts`) is how many practices have every word in
+    their title: bm25 is then computed only for the tier(s) the page falls in, so the first
+    page of a common word ranks its title matches (hundreds) rather than all its matches
+    (tens of thousands). PostgreSQL ranks in one statement and does not need it."""
     terms = search_terms(query_text)
     if not terms:
         return (
-            select(cast(null(), Integer).label("practice_id"), cast(null(), Integer).label("rank"))
+            select(
+                cast(null(), Integer).label("practice_id"),
+                cast(null(), Integer).label("tier"),
+                cast(null(), Integer).label("rank"),
+            )
             .where(false())
             .subquery("search_page")
         )
-    matches = _matches(terms)
-    return (
-        select(matches.c.practice_id, matches.c.rank)
-        .order_by(matches.c.rank, matches.c.practice_id.desc())
-        .limit(limit)
-        .offset(offset)
-        .subquery("search_page")
-    )
+    if _dialect() != "sqlite" or in_title is None:
+        matches = _matches(terms)
+        return (
+            select(matches.c.practice_id, matches.c.tier, matches.c.rank)
+            .order_by(matches.c.tier, matches.c.rank, matches.c.practice_id.desc())
+            .limit(limit)
+            .offset(offset)
+            .subquery("search_page")
+        )
+    first, rest = _fts5_tiers(terms)
+    arms = []
+    if offset < in_title:
+        arms.append((first, 0, "search_title_q", min(limit, in_title - offset), offset))
+    if offset + limit > in_title:
+        taken = max(in_title - offset, 0)
+        arms.append((rest, 1, "search_rest_q", limit - taken, max(offset - in_title, 0)))
+    selects = []
+    for expression, tier, name, count, skip in arms:
+        arm = _sqlite_tier(expression, tier, name)
+        arm = arm.order_by(arm.selected_columns.rank, _fts.c.rowid.desc()).limit(count).offset(skip)
+        selects.append(select(arm.subquery()))
+    page = selects[0] if len(selects) == 1 else union_all(*selects)
+    return page.subquery("search_page")
 
 
-def count_matches(query_text: str) -> Select:
-    """A select of how many (listed) practices match the query, counted in the index alone."""
+def match_counts(query_text: str) -> Select:
+    """A select of (matches, matches with every word in the title), counted in the index
+    alone. The second is NULL on PostgreSQL, which does not use it (see `ranked_page`)."""
     terms = search_terms(query_text)
     if not terms:
-        return select(func.count()).where(false())
-    matches = _matches(terms, ranked=False)
-    return select(func.count()).select_from(matches)
+        return select(literal(0), literal(0))
+    if _dialect() != "sqlite":
+        return select(func.count(), null()).select_from(_matches(terms, ranked=False))
+
+    def count(expression, name):
+        return (
+            select(func.count())
+            .select_from(_fts)
+            .where(_fts5_match(expression, name))
+            .scalar_subquery()
+        )
+
+    # Every word in the title implies every word in the practice: the title filter alone.
+    return select(
+        count(_fts5_expression(terms), "search_q"),
+        count(_fts5_in_title(terms), "search_title_q"),
+    )
 
 
 @dataclass(frozen=True)

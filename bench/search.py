@@ -2,14 +2,19 @@
 
     .venv/bin/python bench/search.py                      # SQLite file in a temporary folder
     .venv/bin/python bench/search.py postgresql+psycopg://user@host:5432/empty_db [--drop]
+    .venv/bin/python bench/search.py sqlite:////tmp/ux-bench-…/bench.sqlite --filled  # time again
 
 Fills a fresh database through the migrations (bulk inserts), builds the index with
-app.search.reindex_all(), then times, for a mix of queries (rare terms, terms in about 10 %
-of the practices, two words), what /practices/?q= runs for its list (`paginate_practices`):
-the first page of 20 ranked by relevance with the card data (city, themes, tags) and the
-total count, plus the highlighted snippets of that page. Each is
-reported as median and 95th percentile, in milliseconds and as a ratio to the median time of
-a primary-key lookup of a practice measured in the same run.
+app.search.reindex_all() (as `flask search reindex` does, FTS5 'optimize' included), then
+times, for a mix of queries (rare terms, terms in about 10 % of the practices, two words),
+what /practices/?q= runs for its list (`paginate_practices`): the first page of 20 ranked by
+relevance with the card data (city, themes, tags) and the total count; plus the highlighted
+snippets of that page; plus the counts per theme the page shows beside it. Each is reported
+as median and 95th percentile, in milliseconds and as a ratio to the median time of a
+primary-key lookup of a practice measured in the same run, and as the CPU time of this
+process (the cost without the wait for a core on a loaded machine; on PostgreSQL the
+server's work is not in it). `--filled` times a database filled by an earlier run (the
+generator runs again, without writing, to find the words).
 """
 
 from __future__ import annotations
@@ -33,7 +38,11 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import City, Practice, Tag, Theme, User  # noqa: E402
 from app.models.practice import practice_tag, practice_theme  # noqa: E402
-from app.practices.queries import PracticeFilters, paginate_practices  # noqa: E402
+from app.practices.queries import (  # noqa: E402
+    PracticeFilters,
+    paginate_practices,
+    theme_counts,
+)
 from app.search import practice_snippets, reindex_all  # noqa: E402
 
 N_PRACTICES = 100_000
@@ -82,10 +91,16 @@ def words(rng: random.Random, pool: list[str], weights: list[float], n: int) -> 
     return " ".join(rng.choices(pool, weights=weights, k=n))
 
 
-def fill(rng: random.Random) -> tuple[Counter, float]:
-    """Cities, themes, tags, one author and N_PRACTICES published practices, in bulk."""
+def fill(rng: random.Random, write: bool = True) -> tuple[Counter, float]:
+    """Cities, themes, tags, one author and N_PRACTICES published practices, in bulk.
+
+    With `write` false nothing is written: the same generator runs (same seed, same words) to
+    find the query words again for a database filled by an earlier run."""
     started = time.perf_counter()
     populations = [rng.choice([60_000, 250_000, 700_000, 2_500_000, 9_000_000]) for _ in CITY_NAMES]
+    if not write:
+        ids = (list(range(1, len(CITY_NAMES) + 1)), list(range(1, 13)), list(range(1, 201)), 1)
+        return _generate(rng, False, *ids), time.perf_counter() - started
     db.session.execute(
         insert(City),
         [
@@ -144,7 +159,11 @@ def fill(rng: random.Random) -> tuple[Counter, float]:
     city_ids = db.session.scalars(select(City.id)).all()
     theme_ids = db.session.scalars(select(Theme.id)).all()
     tag_ids = db.session.scalars(select(Tag.id)).all()
+    df = _generate(rng, True, city_ids, theme_ids, tag_ids, author.id)
+    return df, time.perf_counter() - started
 
+
+def _generate(rng, write, city_ids, theme_ids, tag_ids, author_id) -> Counter:
     # Zipf-like weights: a few words are in many practices, most in few.
     weights = [1 / (i + 3) for i in range(len(VOCABULARY))]
     rng.shuffle(weights)
@@ -172,7 +191,7 @@ def fill(rng: random.Random) -> tuple[Counter, float]:
                 {
                     "id": practice_id,
                     "city_id": rng.choice(city_ids),
-                    "author_id": author.id,
+                    "author_id": author_id,
                     "status": "published",
                     "title": title[:200],
                     "summary": summary[:600],
@@ -190,24 +209,29 @@ def fill(rng: random.Random) -> tuple[Counter, float]:
                 themes.append({"practice_id": practice_id, "theme_id": theme_id})
             for tag_id in rng.sample(tag_ids, rng.randint(0, 3)):
                 tags.append({"practice_id": practice_id, "tag_id": tag_id})
-        db.session.execute(insert(Practice), rows)
-        db.session.execute(insert(practice_theme), themes)
-        if tags:
-            db.session.execute(insert(practice_tag), tags)
-        db.session.commit()
+        if write:
+            db.session.execute(insert(Practice), rows)
+            db.session.execute(insert(practice_theme), themes)
+            if tags:
+                db.session.execute(insert(practice_tag), tags)
+            db.session.commit()
         next_id += BATCH
-    if db.engine.dialect.name == "postgresql":
+    if write and db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT setval('practice_id_seq', :n)"), {"n": N_PRACTICES})
         db.session.commit()
-    return df, time.perf_counter() - started
+    return df
 
 
-def timed(fn, repeat: int = 1) -> list[float]:
+def timed(fn, repeat: int = 1, cpu: list[float] | None = None) -> list[float]:
+    """Wall-clock ms of each call; with `cpu`, also this process's CPU ms of each call there
+    (what the search itself cost, without the time spent waiting for a core under load)."""
     out = []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         out.append((time.perf_counter() - t0) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - c0) * 1000)
     return out
 
 
@@ -221,6 +245,11 @@ def main() -> None:
     parser.add_argument(
         "--drop", action="store_true", help="empty a non-empty PostgreSQL database first"
     )
+    parser.add_argument(
+        "--filled",
+        action="store_true",
+        help="the database was filled and indexed by an earlier run of this script: time only",
+    )
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="ux-bench-")
     url = args.url or f"sqlite:///{os.path.join(tmp, 'bench.sqlite')}"
@@ -230,7 +259,11 @@ def main() -> None:
         from flask_migrate import upgrade
 
         existing = inspect(db.engine).get_table_names()
-        if existing:
+        if args.filled:
+            if not args.url:
+                sys.exit("--filled needs the URL of a database filled by an earlier run")
+            df, _ = fill(rng, write=False)
+        elif existing:
             if not (args.drop and db.engine.dialect.name == "postgresql"):
                 sys.exit(
                     f"{url} is not empty ({len(existing)} tables); use an empty database"
@@ -238,20 +271,21 @@ def main() -> None:
                 )
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
-        df, fill_s = fill(rng)
-        t0 = time.perf_counter()
-        indexed = reindex_all()
-        db.session.commit()
-        index_s = time.perf_counter() - t0
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("ANALYZE"))
+        if not args.filled:
+            upgrade()
+            df, fill_s = fill(rng)
+            t0 = time.perf_counter()
+            indexed = reindex_all()
             db.session.commit()
+            index_s = time.perf_counter() - t0
+            if db.engine.dialect.name == "postgresql":
+                db.session.execute(text("ANALYZE"))
+                db.session.commit()
+            print(
+                f"filled {N_PRACTICES:,} practices in {fill_s:.1f} s; "
+                f"indexed {indexed:,} in {index_s:.1f} s"
+            )
         print(f"database: {db.engine.dialect.name} {db.engine.url.render_as_string()}")
-        print(
-            f"filled {N_PRACTICES:,} practices in {fill_s:.1f} s; "
-            f"indexed {indexed:,} in {index_s:.1f} s"
-        )
 
         by_df = sorted(((count / N_PRACTICES, w) for w, count in df.items() if w in VOCABULARY))
         common = [w for share, w in by_df if 0.07 <= share <= 0.13][:8]
@@ -265,14 +299,18 @@ def main() -> None:
             shares = ", ".join(f"{q} {df.get(q, 0) / N_PRACTICES:.1%}" for q in qs if " " not in q)
             print(f"  {kind}: {shares or ', '.join(qs)}")
 
-        def page(q: str) -> None:
-            pagination = paginate_practices(PracticeFilters(q=q), page=1, per_page=20)
-            practice_snippets(q, [p.id for p in pagination.items])
+        def rows_and_count(q: str, number: int = 1) -> list[int]:
+            pagination = paginate_practices(PracticeFilters(q=q), page=number, per_page=20)
+            ids = [p.id for p in pagination.items]
             db.session.expunge_all()
+            return ids
 
-        def rows_and_count(q: str) -> None:
-            paginate_practices(PracticeFilters(q=q), page=1, per_page=20)
-            db.session.expunge_all()
+        def page(q: str, number: int = 1) -> None:
+            practice_snippets(q, rows_and_count(q, number))
+
+        def with_themes(q: str, number: int = 1) -> None:
+            page(q, number)
+            theme_counts(PracticeFilters(q=q))
 
         def lookup(pk: int) -> None:
             db.session.execute(select(Practice).where(Practice.id == pk)).scalar_one()
@@ -289,28 +327,44 @@ def main() -> None:
         print(f"primary-key lookup: median {pk_median:.3f} ms (2000 lookups)")
         print(
             f"{'queries':<16} {'what':<26} {'median ms':>10} {'p95 ms':>8} "
-            f"{'median ×pk':>11} {'p95 ×pk':>9}"
+            f"{'median ×pk':>11} {'p95 ×pk':>9} {'cpu median':>11} {'cpu p95':>8}"
         )
-        every: dict[str, list[float]] = {"rows+count": [], "rows+count+snippets": []}
-        for kind, qs in {**queries, "very common (>50 %)": frequent}.items():
-            for label, fn in (("rows+count", rows_and_count), ("rows+count+snippets", page)):
-                samples = []
-                for _ in range(10):
-                    for q in qs:
-                        samples += timed(lambda q=q, fn=fn: fn(q))
-                if kind in queries:
-                    every[label] += samples
-                med, high = statistics.median(samples), p95(samples)
-                print(
-                    f"{kind:<16} {label:<26} {med:>10.2f} {high:>8.2f} "
-                    f"{med / pk_median:>11.0f} {high / pk_median:>9.0f}"
-                )
-        for label, samples in every.items():
+        kinds = {
+            **{kind: (qs, 1) for kind, qs in queries.items()},
+            "very common (>50 %)": (frequent, 1),
+            # Page 40 (rows 781-800) of the common words: past their title matches, so bm25
+            # ranks the other matches too.
+            "common, page 40": (common, 40),
+        }
+        measured = (
+            ("rows+count", rows_and_count),
+            ("rows+count+snippets", page),
+            ("+theme counts (page)", with_themes),
+        )
+        every: dict[str, tuple[list[float], list[float]]] = {
+            label: ([], []) for label, _fn in measured
+        }
+
+        def report(kind: str, label: str, samples: list[float], cpu: list[float]) -> None:
             med, high = statistics.median(samples), p95(samples)
             print(
-                f"{'all':<16} {label:<26} {med:>10.2f} {high:>8.2f} "
-                f"{med / pk_median:>11.0f} {high / pk_median:>9.0f}"
+                f"{kind:<16} {label:<26} {med:>10.2f} {high:>8.2f} "
+                f"{med / pk_median:>11.0f} {high / pk_median:>9.0f} "
+                f"{statistics.median(cpu):>11.2f} {p95(cpu):>8.2f}"
             )
+
+        for kind, (qs, number) in kinds.items():
+            for label, fn in measured:
+                samples, cpu = [], []
+                for _ in range(10):
+                    for q in qs:
+                        samples += timed(lambda q=q, fn=fn, n=number: fn(q, n), cpu=cpu)
+                if kind in queries:
+                    every[label][0].extend(samples)
+                    every[label][1].extend(cpu)
+                report(kind, label, samples, cpu)
+        for label, (samples, cpu) in every.items():
+            report("all", label, samples, cpu)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from app.models import City, Practice, PracticeStatus, Tag, Theme
 from app.models.city import SIZE_BANDS, is_country_code
 from app.models.practice import TOPICS, practice_tag, practice_theme
 from app.search import (
-    count_matches,
+    match_counts,
     matching_practice_ids,
     ranked_page,
     search_practices,
@@ -150,21 +150,29 @@ def published_query(filters: PracticeFilters, *criteria) -> Select:
 class _IndexPagination(Pagination):
     """A page of search results ranked and cut inside the full-text index, then joined to
     `practice` for those rows only; the total is counted in the index. Same statements as
-    a `db.paginate` of `published_query` (rows, the card data's eager loads, count)."""
+    a `db.paginate` of `published_query` (counts, rows, the card data's eager loads)."""
 
     def _query_items(self) -> list[Practice]:
-        page = ranked_page(self._query_args["q"], self.per_page, self._query_offset)
+        q = self._query_args["q"]
+        # Counted first: how many have the words in their title decides what bm25 must rank.
+        self._total, in_title = db.session.execute(match_counts(q)).one()
+        page = ranked_page(q, self.per_page, self._query_offset, in_title)
         query = with_card_data(
             select(Practice)
             .join(page, page.c.practice_id == Practice.id)
             # The index holds listed practices only; checked again on the page's own rows.
             .where(listed())
-            .order_by(page.c.rank, Practice.id.desc())
+            .order_by(page.c.tier, page.c.rank, Practice.id.desc())
         )
         return list(db.session.execute(query).unique().scalars())
 
     def _query_count(self) -> int:
-        return db.session.scalar(count_matches(self._query_args["q"]))
+        return self._total
+
+
+def _words_only(filters: PracticeFilters, criteria) -> bool:
+    """Only words to search for: the full-text index alone (listed practices) answers."""
+    return set(filters.as_args()) == {"q"} and not criteria and bool(search_terms(filters.q))
 
 
 def paginate_practices(
@@ -180,8 +188,7 @@ def paginate_practices(
     full-text index (which holds the listed practices only), so the cost follows the page
     size rather than the number of matches. Any other filter keeps the join plan, which
     applies them to every match before ranking."""
-    words_only = set(filters.as_args()) == {"q"} and not criteria
-    if words_only and search_terms(filters.q):
+    if _words_only(filters, criteria):
         return _IndexPagination(
             page=page, per_page=per_page, max_per_page=max_per_page, error_out=False, q=filters.q
         )
@@ -195,13 +202,19 @@ def paginate_practices(
 
 
 def theme_counts(filters: PracticeFilters, *criteria) -> dict[int, int]:
-    """Published practices per theme under the other filters (one statement)."""
+    """Published practices per theme under the other filters (one statement). With words
+    only, the matches come from the index (listed practices) without joining `practice`."""
+    query = select(practice_theme.c.theme_id, func.count()).group_by(practice_theme.c.theme_id)
+    if _words_only(filters, criteria):
+        return dict(
+            db.session.execute(
+                query.where(practice_theme.c.practice_id.in_(matching_practice_ids(filters.q)))
+            ).all()
+        )
     query = (
-        select(practice_theme.c.theme_id, func.count())
-        .select_from(Practice)
+        query.select_from(Practice)
         .join(practice_theme, practice_theme.c.practice_id == Practice.id)
         .where(_is_published(filters), Practice.hidden_at.is_(None), *criteria)
-        .group_by(practice_theme.c.theme_id)
     )
     query = apply_filters(query, filters, skip_theme=True)
     return dict(db.session.execute(query).all())

@@ -67,6 +67,29 @@ def test_pages_from_the_index_match_the_join_plan(app, users, themes):
                 assert pages == [p.id for p in expected], (q, per_page)
 
 
+def test_pages_cut_across_the_title_tier_in_the_right_order(app, users, themes):
+    """Title matches first on every page, whatever the page size, and the rows after them
+    continue where the title matches stop (the index ranks only the tier a page needs)."""
+    titled = [publish(app, users, title=f"Lantern walk {i}", body="walk " * i) for i in range(5)]
+    others = [
+        publish(app, users, title=f"Evening walk {i}", summary="Lanterns " * (i + 1))
+        for i in range(6)
+    ]
+    with app.test_request_context():
+        for per_page in (1, 2, 3, 4, 5, 6, 20):
+            ids = []
+            for number in range(1, 13):
+                pagination = paginate_practices(
+                    PracticeFilters(q="lantern"), page=number, per_page=per_page
+                )
+                assert pagination.total == 11
+                ids += [p.id for p in pagination.items]
+            assert set(ids[:5]) == set(titled), per_page
+            assert set(ids[5:]) == set(others), per_page
+            # Among the others, more lanterns in a shorter text rank higher.
+            assert ids[5:] == sorted(others, reverse=True), per_page
+
+
 def test_a_hidden_practice_leaves_the_index_and_comes_back(app, users, themes, client, login_as):
     kept = publish(app, users, title="Lantern parade")
     hidden = publish(app, users, title="Lantern workshop")

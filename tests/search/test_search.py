@@ -124,6 +124,56 @@ def test_title_matches_rank_first(app, users, themes, client):
     assert set(ids) == {body_heavy, titled, newer_body_only}
 
 
+def test_every_word_in_the_title_goes_first_even_against_a_higher_bm25(app, users, themes, client):
+    """A practice that says the word often, short and everywhere but in its title, would
+    outrank by bm25 a long title that says it once: title matches still come first, and
+    among the others bm25 decides."""
+    everywhere = publish(
+        app,
+        users,
+        title="Night rides",
+        summary="Shuttles, shuttles, shuttles.",
+        body="Shuttle shuttle shuttle shuttle shuttle shuttle shuttle.",
+        tags=["shuttle"],
+    )
+    long_title = publish(
+        app,
+        users,
+        title="A shuttle for older residents of the northern districts during the first lockdown",
+        summary="Free rides for people over seventy, booked by phone the day before.",
+        body="Booked by phone.",
+    )
+    once = publish(app, users, title="Volunteers", summary="Help at home.", body="A shuttle.")
+    assert found_ids(client, "shuttles") == [long_title, everywhere, once]
+    # Two words: the title must hold both to go first.
+    both = publish(app, users, title="Shuttle for night staff", summary="Buses.", body="")
+    one = publish(app, users, title="Night buses", summary="A shuttle, a shuttle.", body="")
+    assert found_ids(client, "night shuttle")[:1] == [both]
+    assert set(found_ids(client, "night shuttle")) == {both, one, everywhere}
+
+
+def test_theme_counts_on_the_results_page_follow_the_words(client, corpus):
+    """The theme choices beside the results say how many matching practices each holds, with
+    words only (counted from the index) and with another filter (counted over the join)."""
+
+    def counts(**query):
+        html = client.get("/practices/", query_string=query).get_data(as_text=True)
+        select = html.split('<select id="f-theme"', 1)[1].split("</select>", 1)[0]
+        return {
+            name: int(n)
+            for name, n in re.findall(r'<option value="[\w-]+"[^>]*>([^<(]+?) \((\d+)\)<', select)
+        }
+
+    assert counts(q="scheme") == {"Health": 1, "Local economy": 1, "Mobility and transport": 1}
+    assert counts(q="masks") == {"Health": 1, "Local economy": 0, "Mobility and transport": 0}
+    assert counts(q="zeppelin") == {"Health": 0, "Local economy": 0, "Mobility and transport": 0}
+    assert counts(q="scheme", region="eu") == {
+        "Health": 1,
+        "Local economy": 1,
+        "Mobility and transport": 0,
+    }
+
+
 def test_without_words_the_newest_come_first(app, users, themes, client):
     old = publish(app, users, title="Older practice", days_ago=10)
     new = publish(app, users, title="Newer practice", days_ago=1)
