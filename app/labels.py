@@ -27,4 +27,5 @@ ACTION_LABELS = {
     "practice_archived": _l("Practice archived"),
     "practice_restored": _l("Practice restored"),
     "practice_deleted": _l("Draft deleted"),
+    "account_deleted": _l("Account deleted by its owner"),
 }
