@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app, url_for
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.exchanges.services import withdraw
@@ -399,6 +399,23 @@ def upcoming_organised(user: User) -> list[Exchange]:
             .order_by(Exchange.starts_at)
         )
     )
+
+
+def is_last_admin(user: User) -> bool:
+    """Deleting the only admin would leave nobody to manage roles, themes and cities."""
+    if user.role != Role.ADMIN.value:
+        return False
+    others = db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.role == Role.ADMIN.value,
+            User.id != user.id,
+            User.deleted_at.is_(None),
+            User.blocked_at.is_(None),
+        )
+    )
+    return others == 0
 
 
 def delete_account(user: User) -> None:

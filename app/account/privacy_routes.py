@@ -10,7 +10,12 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import func, select
 
 from app.account import bp
-from app.account.privacy import delete_account, export_data, upcoming_organised
+from app.account.privacy import (
+    delete_account,
+    export_data,
+    is_last_admin,
+    upcoming_organised,
+)
 from app.account.privacy_forms import DeleteAccountForm, ExportForm
 from app.extensions import db, limiter
 from app.models import Exchange, ExchangeStatus, Registration, RegistrationStatus
@@ -78,6 +83,11 @@ def delete():
         LOGIN_ACCOUNT.hit(current_user.email)
         form.current_password.errors.append(_("The password is wrong."))
         return _render_delete(form, 422)
+    if is_last_admin(current_user):
+        form.understood.errors.append(
+            _("You are the only admin. Make someone else an admin before deleting your account.")
+        )
+        return _render_delete(form, 409)
     user = current_user._get_current_object()
     delete_account(user)
     db.session.commit()

@@ -403,3 +403,15 @@ def test_deleted_official_leaves_practices_to_the_city_and_exchanges_to_moderato
     assert f"#{data['mine']}" in logged.reason
     api = client.get(f"/api/v1/practices/{data['practice']}").get_json()
     assert "Olga" not in json.dumps(api)
+
+
+def test_the_only_admin_cannot_delete_the_account(app, factory, login_as, make_client, users):
+    refused = _delete(login_as("admin"))
+    assert refused.status_code == 409
+    assert "You are the only admin." in refused.get_data(as_text=True)
+    assert row(app, User, id=users["admin"].id).deleted_at is None
+    second = factory.user("admin")
+    c = make_client()
+    login(c, second)
+    assert _delete(c).status_code == 302
+    assert row(app, User, id=second.id).deleted_at is not None
