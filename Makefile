@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := FLASK_APP=wsgi $(BIN)/flask
 STAMP := $(VENV)/.installed
-LANGS := fr
+LANGS := fr de es it zh ko id
 PG_PORT ?= 55432
 # One test process per core (pytest-xdist); each gets its own database.
 PYTEST_ARGS ?= -n auto --dist loadfile

@@ -83,7 +83,19 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
-    LANGUAGES = {"en": "English", "fr": "Français"}
+    # The languages of the partner cities, each named in itself for the switcher.
+    LANGUAGES = {
+        "en": "English",
+        "fr": "Français",
+        "de": "Deutsch",
+        "es": "Español",
+        "it": "Italiano",
+        "zh": "中文（简体）",
+        "ko": "한국어",
+        "id": "Bahasa Indonesia",
+    }
+    # The BCP 47 tag for <html lang> where it is not the catalogue's code.
+    HTML_LANG = {"zh": "zh-Hans"}
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

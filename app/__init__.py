@@ -102,6 +102,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_i18n(app: Flask) -> None:
     """Language: profile, then the switcher's cookie, then Accept-Language. Zone likewise."""
+    from babel import negotiate_locale
+
     from app.extensions import babel
     from app.timeutil import is_valid_timezone
 
@@ -112,7 +114,10 @@ def register_i18n(app: Flask) -> None:
         cookie = request.cookies.get("lang")
         if cookie in languages:
             return cookie
-        return request.accept_languages.best_match(list(languages)) or "en"
+        # Babel's negotiation tries each accepted language in turn, its region dropped if need
+        # be: "zh-CN, en;q=0.5" gives Chinese, where an exact-match search would give English.
+        preferred = [value for value, _quality in request.accept_languages]
+        return negotiate_locale(preferred, list(languages), sep="-") or "en"
 
     def select_timezone() -> str:
         if (
@@ -204,6 +209,7 @@ def register_template_helpers(app: Flask) -> None:
             from app.notifications.services import unread_count
 
             unread = unread_count(current_user.id)
+        locale = str(get_locale() or "en")
         return {
             "unread_notifications": unread,
             "role_labels": ROLE_LABELS,
@@ -212,7 +218,8 @@ def register_template_helpers(app: Flask) -> None:
             "topic_labels": TOPIC_LABELS,
             "status_labels": STATUS_LABELS,
             "size_labels": SIZE_LABELS,
-            "current_locale": str(get_locale() or "en"),
+            "current_locale": locale,
+            "html_lang": app.config["HTML_LANG"].get(locale, locale),
             "current_timezone": str(get_timezone() or "UTC"),
             "languages": app.config["LANGUAGES"],
         }

@@ -64,29 +64,35 @@ def error_response(status: int, message: str | None = None, headers=None):
     return response
 
 
-def _refuse_nul_characters():
+def _drop_nul_characters():
     """NUL can be neither stored nor compared in PostgreSQL text; never let it reach a query.
 
-    In a query string it is refused with a 400; in a form it is dropped, so that what the
-    person typed is kept and the form comes back with it. The API answers 422 itself.
+    It is dropped from query strings and forms, so that the rest of what the person typed is
+    kept (a search still searches, a form comes back with its values). The API answers 422.
     """
     if request.path.startswith("/api/"):
-        return None
+        return
     if any("\x00" in value for value in request.args.values()):
-        return error_response(400, _("The address contains a character that is not allowed."))
+        request.args = _without_nul(request.args)
     if request.method in ("POST", "PUT", "PATCH") and any(
         "\x00" in value for value in request.form.values()
     ):
-        request.form = ImmutableMultiDict(
-            [(key, value.replace("\x00", "")) for key, value in request.form.items(multi=True)]
-        )
-    return None
+        request.form = _without_nul(request.form)
+
+
+def _without_nul(values) -> ImmutableMultiDict:
+    return ImmutableMultiDict(
+        [
+            (key.replace("\x00", ""), value.replace("\x00", ""))
+            for key, value in values.items(multi=True)
+        ]
+    )
 
 
 def register(app: Flask) -> None:
     """Install the handlers."""
 
-    app.before_request(_refuse_nul_characters)
+    app.before_request(_drop_nul_characters)
 
     @app.errorhandler(CSRFError)
     def _csrf(error):
