@@ -61,6 +61,28 @@ class Config:
     CONFIRM_TOKEN_MAX_AGE = 3 * 24 * 3600
     RESET_TOKEN_MAX_AGE = 2 * 3600
 
+    # Who runs this installation, as named on /privacy (the data controller) and /accessibility.
+    # Empty: the pages say "the organisation that runs this site".
+    OPERATOR_NAME = os.environ.get("OPERATOR_NAME", "")
+    OPERATOR_ADDRESS = os.environ.get("OPERATOR_ADDRESS", "")
+    # Where people send questions and requests about their data, and the optional DPO.
+    PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "privacy@urban-exchange.example")
+    DPO_CONTACT = os.environ.get("DPO_CONTACT", "")
+    # The data protection authority people may complain to (default: the EDPB's list of them).
+    SUPERVISORY_AUTHORITY_URL = os.environ.get(
+        "SUPERVISORY_AUTHORITY_URL", "https://www.edpb.europa.eu/about-edpb/about-edpb/members_en"
+    )
+    # Accessibility statement: feedback address, enforcement body, date it was prepared.
+    ACCESSIBILITY_CONTACT = os.environ.get(
+        "ACCESSIBILITY_CONTACT", "accessibility@urban-exchange.example"
+    )
+    ACCESSIBILITY_ENFORCEMENT_BODY = os.environ.get("ACCESSIBILITY_ENFORCEMENT_BODY", "")
+    ACCESSIBILITY_ENFORCEMENT_URL = os.environ.get(
+        "ACCESSIBILITY_ENFORCEMENT_URL",
+        "https://digital-strategy.ec.europa.eu/en/policies/web-accessibility",
+    )
+    ACCESSIBILITY_STATEMENT_DATE = os.environ.get("ACCESSIBILITY_STATEMENT_DATE", "2026-12-01")
+
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")

@@ -143,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
     from app.comments import bp as comments_bp
     from app.exchanges import bp as exchanges_bp
     from app.follows import bp as follows_bp
+    from app.legal import bp as legal_bp
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
     from app.notifications import bp as notifications_bp
@@ -152,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(browse_bp)
     app.register_blueprint(follows_bp)
+    app.register_blueprint(legal_bp)
     app.register_blueprint(practices_bp, url_prefix="/practices")
     app.register_blueprint(exchanges_bp, url_prefix="/exchanges")
     app.register_blueprint(comments_bp)

@@ -28,4 +28,5 @@ ACTION_LABELS = {
     "practice_restored": _l("Practice restored"),
     "practice_deleted": _l("Draft deleted"),
     "mail_retried": _l("Failed mail queued again"),
+    "account_deleted": _l("Account deleted by its owner"),
 }

@@ -46,6 +46,26 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def claim_autofocus() -> bool:
+    """True the first time a page asks: the first invalid field takes the focus on load."""
+    from flask import g
+
+    if g.get("_autofocus_claimed"):
+        return False
+    g._autofocus_claimed = True
+    return True
+
+
+def field_anchor(field) -> str:
+    """The id the error summary links to: a group of radios or checkboxes has none of its own,
+    so the link goes to its first option, as the GOV.UK pattern does."""
+    from wtforms.widgets import CheckboxInput, RadioInput
+
+    if isinstance(getattr(field, "option_widget", None), (CheckboxInput, RadioInput)):
+        return f"{field.id}-0"
+    return field.id
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
@@ -58,3 +78,5 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["timedelta"] = format_timedelta
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["claim_autofocus"] = claim_autofocus
+    app.jinja_env.globals["field_anchor"] = field_anchor

@@ -1,7 +1,7 @@
-"""The signed-in person's own account: profile, password, address, verification."""
+"""The signed-in person's own account: profile, password, address, verification, privacy."""
 
 from flask import Blueprint
 
 bp = Blueprint("account", __name__)
 
-from app.account import routes  # noqa: E402,F401
+from app.account import privacy_routes, routes  # noqa: E402,F401

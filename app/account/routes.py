@@ -15,6 +15,7 @@ from app.account.forms import (
     PasswordChangeForm,
     ProfileForm,
 )
+from app.account.privacy_forms import ExportForm
 from app.auth.forms import ResendConfirmationForm
 from app.auth.services import AccountError, request_email_change, verify_official_by_domain
 from app.extensions import db
@@ -59,6 +60,7 @@ def _render(status: int = 200, **forms):
         ).all(),
         "new_token": forms.get("new_token"),
         "can_request_official": can_request_official(user),
+        "export_form": ExportForm(formdata=None),
     }
     return render_template("account/profile.html", **context), status
 

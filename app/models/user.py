@@ -60,6 +60,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Secret part of the personal calendar feed URL; resetting it revokes old subscriptions.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Set when the person deleted their account: the row stays, emptied of personal data.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     city: Mapped[City | None] = relationship(lazy="joined")
 
@@ -91,8 +93,21 @@ class User(UserMixin, db.Model):
         return self.blocked_at is not None
 
     @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
-        return not self.is_blocked
+        return not self.is_blocked and not self.is_deleted
+
+    @property
+    def display_name(self) -> str:
+        """The name to show others; a deleted account is a "former member"."""
+        if self.is_deleted:
+            from flask_babel import gettext as _
+
+            return _("Former member")
+        return self.name
 
     def has_role(self, role: Role | str) -> bool:
         """True when the user's role is `role` or above it."""

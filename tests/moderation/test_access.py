@@ -334,6 +334,18 @@ MATRIX = [
         signed_in(201),
     ),
     ("account.revoke_token", "POST", "/account/tokens/999999/revoke", {}, signed_in(404)),
+    # -- privacy: own data only; a wrong password never deletes anything --
+    ("account.export", "POST", "/account/export", {}, signed_in(200)),
+    ("account.delete", "GET", "/account/delete", None, signed_in(200)),
+    (
+        "account.delete",
+        "POST",
+        "/account/delete",
+        {"current_password": "not the password 1", "understood": "y"},
+        signed_in(422),
+    ),
+    ("legal.privacy", "GET", "/privacy", None, everyone(200)),
+    ("legal.accessibility", "GET", "/accessibility", None, everyone(200)),
     ("api.practices", "GET", "/api/v1/practices", None, everyone(200)),
     ("api.practice", "GET", "/api/v1/practices/{practice}", None, everyone(200)),
     ("api.exchanges", "GET", "/api/v1/exchanges", None, everyone(200)),
