@@ -15,6 +15,7 @@ from app.models import (
     Attachment,
     City,
     Comment,
+    DigestSent,
     Exchange,
     ExchangeStatus,
     Follow,
@@ -22,11 +23,13 @@ from app.models import (
     Notification,
     NotificationPreference,
     OfficialRequest,
+    OutboxAttachment,
     OutboxMessage,
     Practice,
     PracticeRevision,
     Registration,
     RegistrationStatus,
+    ReminderSent,
     Report,
     Role,
     Theme,
@@ -242,6 +245,30 @@ def _notifications(user: User) -> list[dict]:
     ]
 
 
+def _reminders_and_digests(user: User) -> dict:
+    reminders = db.session.scalars(
+        select(ReminderSent).where(ReminderSent.user_id == user.id).order_by(ReminderSent.id)
+    ).all()
+    digests = db.session.scalars(
+        select(DigestSent).where(DigestSent.user_id == user.id).order_by(DigestSent.id)
+    ).all()
+    return {
+        "reminders": [
+            {
+                "exchange_id": r.exchange_id,
+                "before": r.which,
+                "exchange_starts_at": _iso(r.starts_at),
+                "created_at": _iso(r.created_at),
+            }
+            for r in reminders
+        ],
+        "weekly_digests": [
+            {"week": d.week, "practices": d.practice_count, "created_at": _iso(d.created_at)}
+            for d in digests
+        ],
+    }
+
+
 def _preferences(user: User) -> list[dict]:
     rows = db.session.scalars(
         select(NotificationPreference)
@@ -375,6 +402,7 @@ def export_data(user: User) -> dict:
         "follows": _follows(user),
         "notifications": _notifications(user),
         "notification_preferences": _preferences(user),
+        "reminders_and_digests_sent": _reminders_and_digests(user),
         "api_tokens": _tokens(user),
         "official_requests": _official_requests(user),
         "reports_made": _reports(user),
@@ -458,9 +486,21 @@ def delete_account(user: User) -> None:
     db.session.execute(
         update(Exchange).where(Exchange.organiser_id == uid).values(organiser_id=None)
     )
-    for model in (Notification, NotificationPreference, Follow, ApiToken, OfficialRequest):
+    for model in (
+        Notification,
+        NotificationPreference,
+        Follow,
+        ApiToken,
+        OfficialRequest,
+        ReminderSent,
+        DigestSent,
+    ):
         db.session.execute(delete(model).where(model.user_id == uid))
     addresses = [a for a in (user.email, user.pending_email) if a]
+    mails = select(OutboxMessage.id).where(OutboxMessage.recipient.in_(addresses))
+    db.session.execute(
+        delete(OutboxAttachment).where(OutboxAttachment.outbox_message_id.in_(mails))
+    )
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient.in_(addresses)))
 
     user.email = f"deleted-{uid}-{secrets.token_hex(8)}@{DELETED_DOMAIN}"

@@ -109,7 +109,9 @@ def test_export_is_a_json_download_of_everything_about_me(app, login_as, users, 
     assert [e["title"] for e in data["exchanges_organised"]] == ["Cope with COVID portals"]
     follows = {(f["theme"], f["city"]) for f in data["follows"]}
     assert follows == {("health", None), (None, "Gwangju")}
-    assert [n["message"] for n in data["notifications"]] == ["Note 0", "Note 1"]
+    messages = [n["message"] for n in data["notifications"]]
+    assert [m for m in messages if m.startswith("Note")] == ["Note 0", "Note 1"]
+    assert "Your practice “Masks for Granada” is published." in messages
     assert data["notification_preferences"] == [
         {"kind": "comment", "in_app": True, "by_mail": False}
     ]
@@ -301,7 +303,9 @@ def test_delete_withdraws_upcoming_seats_and_promotes_the_waitlist(
     _delete(login_as("participant"))
     assert statuses(app, data["full"]) == {data["waiting"].id: "confirmed"}
     promoted = [m for m in outbox() if m.recipient == "wait@example.net"]
-    assert any(m.kind == "exchange_promoted" for m in promoted), [m.kind for m in promoted]
+    assert any(m.subject.startswith("A seat is yours") for m in promoted), [
+        m.subject for m in promoted
+    ]
     assert all(m.recipient != "paula@example.net" for m in outbox())
     # The past exchange keeps no trace of her either.
     assert statuses(app, data["past"]) == {}
@@ -415,3 +419,44 @@ def test_the_only_admin_cannot_delete_the_account(app, factory, login_as, make_c
     login(c, second)
     assert _delete(c).status_code == 302
     assert row(app, User, id=second.id).deleted_at is not None
+
+
+def test_reminders_digests_and_mail_attachments_are_exported_then_erased(
+    app, login_as, users, city
+):
+    """The worker's traces of a person (reminders, digests, a mail with its .ics) go too."""
+    from app.models import DigestSent, OutboxAttachment, ReminderSent
+
+    me = users["participant"]
+    exchange_id = make_exchange(app, users["official"].id, city.id)
+    with app.app_context():
+        starts = db.session.get(Exchange, exchange_id).starts_at
+        db.session.add(
+            ReminderSent(user_id=me.id, exchange_id=exchange_id, which="24h", starts_at=starts)
+        )
+        db.session.add(DigestSent(user_id=me.id, week="2026-W48", practice_count=3))
+        mail = OutboxMessage(
+            message_id="<x1@test>", recipient=me.email, subject="S", body_text="B", kind="reminder"
+        )
+        db.session.add(mail)
+        db.session.flush()
+        db.session.add(
+            OutboxAttachment(
+                outbox_message_id=mail.id,
+                filename="exchange.ics",
+                content_type="text/calendar",
+                data=b"BEGIN:VCALENDAR",
+            )
+        )
+        db.session.commit()
+
+    c = login_as("participant")
+    data = json.loads(_export(c).get_data(as_text=True))
+    sent = data["reminders_and_digests_sent"]
+    assert [(r["exchange_id"], r["before"]) for r in sent["reminders"]] == [(exchange_id, "24h")]
+    assert [(d["week"], d["practices"]) for d in sent["weekly_digests"]] == [("2026-W48", 3)]
+
+    assert _delete(c).status_code == 302
+    assert rows(app, ReminderSent, user_id=me.id) == []
+    assert rows(app, DigestSent, user_id=me.id) == []
+    assert rows(app, OutboxAttachment) == []
