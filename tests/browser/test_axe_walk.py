@@ -81,6 +81,9 @@ SAMPLES: dict[str, list] = {
         "/account",
         Submit("/account", (PART,), form="form[action$='/account/password']"),
     ],
+    "account.delete": ["/account/delete", Submit("/account/delete", (OFF,))],
+    "legal.privacy": ["/privacy"],
+    "legal.accessibility": ["/accessibility"],
     "practices.index": [
         "/practices/",
         Sample("/practices/?page=2", (ANON,)),
