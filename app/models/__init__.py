@@ -16,6 +16,7 @@ from app.models.exchange import (
     RegistrationStatus,
 )
 from app.models.follow import Follow
+from app.models.generation import ContentGeneration
 from app.models.mail import OutboxMessage
 from app.models.moderation import ModerationAction, OfficialRequest
 from app.models.practice import (
@@ -44,6 +45,7 @@ __all__ = [
     "PracticeStatus",
     "Tag",
     "City",
+    "ContentGeneration",
     "Follow",
     "ModerationAction",
     "OfficialRequest",
