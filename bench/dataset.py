@@ -96,8 +96,7 @@ class Sizes:
 
 def _sentences(rng: random.Random, n: int, low: int, high: int) -> list[str]:
     return [
-        " ".join(rng.choices(WORDS, k=rng.randint(low, high))).capitalize() + "."
-        for _ in range(n)
+        " ".join(rng.choices(WORDS, k=rng.randint(low, high))).capitalize() + "." for _ in range(n)
     ]
 
 
@@ -392,7 +391,7 @@ def build(sizes: Sizes, log=print) -> dict:
             db.session.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'),"
-                    f" (SELECT max(id) FROM \"{table}\"))"
+                    f' (SELECT max(id) FROM "{table}"))'
                 )
             )
         db.session.commit()

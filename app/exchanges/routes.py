@@ -208,7 +208,7 @@ def _prefill_from_practice(form: ExchangeForm) -> None:
     ref = request.args.get("practice", "")
     if not ref.isdigit():
         return
-    practice = db.session.get(Practice, int(ref))
+    practice = db.session.get(Practice, int(ref), options=[selectinload(Practice.themes)])
     if practice is None or practice.status != PracticeStatus.PUBLISHED:
         return
     form.title.data = _("Exchange on “%(title)s”", title=practice.title)[:200]

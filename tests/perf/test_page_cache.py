@@ -175,7 +175,9 @@ def test_publishing_retires_the_cache_of_every_instance(app, cached, users, them
 
     def approve():
         decide_practice(
-            db.session.get(Practice, pending), db.session.get(User, users["moderator"].id), "approve"
+            db.session.get(Practice, pending),
+            db.session.get(User, users["moderator"].id),
+            "approve",
         )
 
     run(app, approve)
@@ -308,8 +310,19 @@ def redis_url(tmp_path):
     """A real Redis server on loopback for this test."""
     port = _free_port()
     server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(tmp_path)],
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
         stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10

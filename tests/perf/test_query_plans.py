@@ -84,4 +84,3 @@ def test_page_queries_use_indexes_without_temporary_sorts(sqlite_app, content, n
     assert plans, "no statement captured"
     bad = {sql: problems(lines, sql) for sql, lines in plans.items() if problems(lines, sql)}
     assert not bad, "\n\n".join(f"{sql}\n  -> {lines}" for sql, lines in bad.items())
-
