@@ -63,6 +63,19 @@ test-pg: install browser-deps
 	  PG_PORT=$(PG_PORT) bash scripts/with-postgres.sh $(BIN)/python -m pytest -q $(PYTEST_ARGS); \
 	fi
 
+## Pages under load (bench/README.md): builds instance/bench/ once, then gunicorn + wrk.
+## BENCH_DATABASE_URL=postgresql+psycopg://… for PostgreSQL; BENCH_DURATION=seconds per page.
+bench: install
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing wrk..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; \
+	  fi; \
+	fi
+	$(BIN)/python bench/run.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check app tests config.py wsgi.py
 	$(BIN)/ruff format --check app tests config.py wsgi.py

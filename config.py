@@ -129,6 +129,20 @@ class Config:
     PROXY_FIX_X_PORT = int(os.environ.get("PROXY_FIX_X_PORT", "0"))
     PROXY_FIX_X_PREFIX = int(os.environ.get("PROXY_FIX_X_PREFIX", "0"))
 
+    # Whole-page cache for anonymous visitors (app/caching.py). In process by default (each
+    # gunicorn worker has its own); with CACHE_REDIS_URL (redis://host:6379/1) every instance
+    # shares one in Redis. Either way a change is seen at once everywhere: the keys carry a
+    # counter stored in the database and raised with every change. The timeout bounds how
+    # long time-dependent parts ("upcoming") may lag.
+    PAGE_CACHE = _bool("PAGE_CACHE", True)
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
+    CACHE_TYPE = "SimpleCache"
+    CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "300"))
+    CACHE_THRESHOLD = 2000  # entries per process for the in-process cache
+    CACHE_KEY_PREFIX = "ux:"
+    # Test configuration: a relationship loaded lazily with SQL raises (app/caching.py).
+    RAISE_ON_LAZY_LOAD = False
+
 
 class DevelopmentConfig(Config):
     """`make run`: debug off by default, SQLite under instance/."""
@@ -146,6 +160,9 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = ""
     BASE_URL = "http://localhost"
+    # Pages are cached only where a test asks for it (tests/perf/test_page_cache.py).
+    PAGE_CACHE = False
+    RAISE_ON_LAZY_LOAD = True
 
 
 class ProductionConfig(Config):

@@ -16,6 +16,7 @@ from werkzeug.exceptions import UnprocessableEntity
 from app.api import MAX_ID, bp, serialize
 from app.api.auth import current_token, rate_key, require_write
 from app.api.openapi import openapi_document
+from app.caching import cached_page
 from app.exchanges.routes import seat_counts
 from app.exchanges.services import (
     ExchangeError,
@@ -156,6 +157,7 @@ def _city_arg() -> int | None:
 
 
 @bp.route("/practices")
+@cached_page
 def practices():
     filters = _strict_filters()
     return _page(
@@ -181,11 +183,13 @@ def _public_practice(practice_id: int | None) -> Practice:
 
 
 @bp.route("/practices/<api_id:practice_id>")
+@cached_page
 def practice(practice_id: int | None):
     return jsonify(serialize.practice(_public_practice(practice_id), full=True))
 
 
 @bp.route("/exchanges")
+@cached_page
 def exchanges():
     when = request.args.get("when", "upcoming")
     if when not in ("upcoming", "past", "all"):
@@ -272,6 +276,7 @@ def _exchange(exchange_id: int | None) -> Exchange:
 
 
 @bp.route("/exchanges/<api_id:exchange_id>")
+@cached_page
 def exchange(exchange_id: int | None):
     item = _exchange(exchange_id)
     counts = seat_counts([item.id])[item.id]
@@ -326,12 +331,14 @@ def _conflict(message: str):
 
 
 @bp.route("/themes")
+@cached_page
 def themes():
     query = select(Theme).order_by(Theme.name)
     return _page(query, lambda items: [serialize.theme(t) for t in items])
 
 
 @bp.route("/cities")
+@cached_page
 def cities():
     query = select(City).order_by(City.name)
     return _page(query, lambda items: [serialize.city(c) for c in items])

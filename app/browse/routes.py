@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.browse import bp
+from app.caching import cached_page
 from app.extensions import db, login_manager
 from app.follows.forms import FollowForm
 from app.follows.services import follow_counts, followed_practices_criterion, is_following
@@ -56,6 +57,7 @@ def _follow_state(**target) -> dict:
 
 
 @bp.route("/cities/")
+@cached_page
 def cities():
     from flask import render_template
 
@@ -72,6 +74,7 @@ def cities():
 
 
 @bp.route("/cities/<int:city_id>")
+@cached_page
 def city(city_id: int):
     place = db.session.get(City, city_id)
     if place is None:
@@ -85,6 +88,7 @@ def city(city_id: int):
 
 
 @bp.route("/themes/<slug>")
+@cached_page
 def theme(slug: str):
     subject = db.session.scalar(select(Theme).where(Theme.slug == slug))
     if subject is None:
@@ -95,6 +99,7 @@ def theme(slug: str):
 
 
 @bp.route("/feed.atom")
+@cached_page
 def atom():
     """Atom feed of published practices, with the same filters as the pages."""
     filters = PracticeFilters.from_args(request.args)

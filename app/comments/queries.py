@@ -58,7 +58,8 @@ def comment_count(*, practice_id: int | None = None, exchange_id: int | None = N
 
 def page_of(comment: Comment, viewer) -> int:
     """Which page of its thread a comment (or its parent) is on."""
-    top = comment.parent or comment
+    # By primary key (the identity map usually has it), not through the lazy relationship.
+    top = db.session.get(Comment, comment.parent_id) if comment.parent_id else comment
     query = (
         select(func.count())
         .select_from(Comment)

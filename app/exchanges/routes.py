@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.caching import cached_page
 from app.comments.views import comment_context
 from app.exchanges import bp
 from app.exchanges.calendar import calendar_for
@@ -113,6 +114,7 @@ def upcoming_query():
 
 
 @bp.route("/")
+@cached_page
 def index():
     """Upcoming (soonest first) or past (latest first) exchanges, filtered by theme and city."""
     when = "past" if request.args.get("when") == "past" else "upcoming"
@@ -206,7 +208,7 @@ def _prefill_from_practice(form: ExchangeForm) -> None:
     ref = request.args.get("practice", "")
     if not ref.isdigit():
         return
-    practice = db.session.get(Practice, int(ref))
+    practice = db.session.get(Practice, int(ref), options=[selectinload(Practice.themes)])
     if practice is None or practice.status != PracticeStatus.PUBLISHED:
         return
     form.title.data = _("Exchange on “%(title)s”", title=practice.title)[:200]
@@ -306,6 +308,7 @@ def _zone(name):
 
 
 @bp.route("/<int:exchange_id>")
+@cached_page
 def detail(exchange_id: int, cancel_form=None, comment_form=None):
     exchange = get_exchange(exchange_id)
     registration = None

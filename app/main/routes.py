@@ -6,6 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.caching import cached_page
 from app.extensions import db, limiter
 from app.main import bp
 from app.main.forms import PreferencesForm, TimezoneForm
@@ -23,6 +24,7 @@ def healthz():
 
 
 @bp.route("/")
+@cached_page
 def index():
     """The moderated feed."""
     from app.browse.routes import feed

@@ -16,6 +16,7 @@ from app.models.exchange import (
     RegistrationStatus,
 )
 from app.models.follow import Follow
+from app.models.generation import ContentGeneration
 from app.models.mail import OutboxAttachment, OutboxMessage
 from app.models.moderation import ModerationAction, OfficialRequest
 from app.models.notification import DigestSent, ReminderSent
@@ -45,6 +46,7 @@ __all__ = [
     "PracticeStatus",
     "Tag",
     "City",
+    "ContentGeneration",
     "Follow",
     "ModerationAction",
     "OfficialRequest",

@@ -100,7 +100,8 @@ class Theme(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
+    # Lists of themes are read by name.
+    name: Mapped[str] = mapped_column(String(120), index=True)
 
     @property
     def display_name(self) -> str:

@@ -37,6 +37,8 @@ class Comment(db.Model):
         Index("ix_comment_practice_thread", "practice_id", "parent_id", "created_at"),
         Index("ix_comment_exchange_thread", "exchange_id", "parent_id", "created_at"),
         Index("ix_comment_status_created", "status", "created_at"),
+        # The replies of a page of top-level comments.
+        Index("ix_comment_parent", "parent_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

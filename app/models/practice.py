@@ -87,6 +87,8 @@ class Practice(db.Model):
     __table_args__ = (
         Index("ix_practice_status_published_at", "status", "published_at"),
         Index("ix_practice_city_status_published_at", "city_id", "status", "published_at"),
+        # The listed practices (published, not hidden) newest first, without a sort.
+        Index("ix_practice_listed", "status", "hidden_at", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

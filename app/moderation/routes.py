@@ -331,8 +331,10 @@ def _refused(back: bool, practice, form, status: int):
 @bp.route("/reports")
 def reports():
     """Items with open reports, the most reported first, with every reason given."""
+    from sqlalchemy.orm import joinedload
+
     from app.comments.services import load_target
-    from app.models import Report
+    from app.models import Comment, Practice, Report
 
     rows = db.session.execute(
         select(Report.target_type, Report.target_id, func.count(), func.min(Report.created_at))
@@ -342,18 +344,37 @@ def reports():
     ).all()
     keys = [(t, i) for t, i, _count, _first in rows]
     details = {}
+    targets = {}
     if keys:
         for entry in db.session.scalars(
-            select(Report).where(Report.status == Report.OPEN).order_by(Report.created_at)
+            select(Report)
+            .where(Report.status == Report.OPEN)
+            .options(joinedload(Report.reporter))
+            .order_by(Report.created_at)
         ):
             details.setdefault((entry.target_type, entry.target_id), []).append(entry)
+        # The reported items in two statements, with what the page shows of them.
+        comment_ids = [i for t, i in keys if t == "comment"]
+        practice_ids = [i for t, i in keys if t == "practice"]
+        if comment_ids:
+            for comment in db.session.scalars(
+                select(Comment)
+                .where(Comment.id.in_(comment_ids))
+                .options(joinedload(Comment.author))
+            ):
+                targets[("comment", comment.id)] = comment
+        if practice_ids:
+            for practice in db.session.scalars(
+                select(Practice).where(Practice.id.in_(practice_ids))
+            ):
+                targets[("practice", practice.id)] = practice
     items = [
         {
             "type": t,
             "id": i,
             "count": c,
             "first": first,
-            "target": load_target(t, i),
+            "target": targets.get((t, i)) or load_target(t, i),
             "reports": details.get((t, i), []),
         }
         for t, i, c, first in rows

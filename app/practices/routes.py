@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.caching import cached_page
 from app.comments.views import comment_context
 from app.extensions import db, limiter
 from app.markdown import render_markdown
@@ -94,6 +95,7 @@ def render_list(template: str, filters: PracticeFilters, criteria=(), **context)
 
 
 @bp.route("/")
+@cached_page
 def index():
     return render_list("practices/index.html", PracticeFilters.from_args(request.args))
 
@@ -166,6 +168,7 @@ def new():
 
 
 @bp.route("/<int:practice_id>")
+@cached_page
 def detail(practice_id: int, decision_form=None, comment_form=None):
     practice = get_practice(practice_id)
     insider = can_see_unpublished_work(current_user, practice)

@@ -1,0 +1,250 @@
+"""The page cache for anonymous visitors, and the content generation that retires it.
+
+Public pages (feed, lists, practice and exchange pages, Atom, API reads) are cached whole
+with Flask-Caching for visitors who are not signed in: in process by default, in Redis when
+CACHE_REDIS_URL is set. The key holds the full URL, the language, the time zone and the
+*content generation*, a counter in the database (`content_generation`). Every commit that
+changed something those pages show (practices, revisions, themes, tags, attachments,
+comments, exchanges, registrations, cities, people's names) raises the counter in the same
+transaction, so the next request of any process on any host computes new keys: each
+process's in-memory cache is retired at once without talking to the others. Reading the
+counter is one primary-key lookup per cached request.
+
+Never cached: signed-in users, requests with an Authorization header, pages with a flash
+message waiting, answers other than 200, and answers that set a cookie. A CSRF token in a
+cached page is a placeholder, replaced by the visitor's own token when served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from functools import wraps
+
+from flask import (
+    Response,
+    current_app,
+    g,
+    has_request_context,
+    make_response,
+    request,
+    session,
+)
+from flask_babel import get_locale, get_timezone
+from flask_login import current_user
+from sqlalchemy import event, insert, inspect, update
+from sqlalchemy.orm import Session
+
+from app.extensions import cache, db
+
+log = logging.getLogger(__name__)
+
+CHANGED = "content_changed"
+CSRF_PLACEHOLDER = b"__ux-csrf-token__"
+_SKIPPED_HEADERS = {"set-cookie", "content-length"}
+
+
+def _watched():
+    from app.models import (
+        Attachment,
+        City,
+        Comment,
+        Exchange,
+        Practice,
+        PracticeRevision,
+        Registration,
+        Tag,
+        Theme,
+    )
+
+    return (
+        Attachment,
+        City,
+        Comment,
+        Exchange,
+        Practice,
+        PracticeRevision,
+        Registration,
+        Tag,
+        Theme,
+    )
+
+
+def _changes_public_content(session: Session) -> bool:
+    from app.models import User
+
+    watched = _watched()
+    for obj in session.new:
+        if isinstance(obj, watched):
+            return True
+    for obj in session.deleted:
+        if isinstance(obj, (*watched, User)):
+            return True
+    for obj in session.dirty:
+        if isinstance(obj, watched) and session.is_modified(obj):
+            return True
+        # Names appear on practices and under comments.
+        if isinstance(obj, User) and session.is_modified(obj, include_collections=False):
+            history = inspect(obj).attrs.name.history
+            if history.has_changes():
+                return True
+    return False
+
+
+@event.listens_for(Session, "before_flush")
+def _note_changes(session, _flush_context, _instances) -> None:
+    if not session.info.get(CHANGED) and _changes_public_content(session):
+        session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_changes(state) -> None:
+    """`session.execute(update(Comment)…)` and the like bypass the flush."""
+    if state.is_select or not (state.is_update or state.is_delete or state.is_insert):
+        return
+    mapper = state.bind_mapper
+    if mapper is not None and issubclass(mapper.class_, _watched()):
+        state.session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _raise_generation(session) -> None:
+    """Last statement of the transaction, so the row lock it takes is held only briefly."""
+    session.flush()
+    if session.info.pop(CHANGED, False):
+        bump_generation(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_changes(session, _previous) -> None:
+    session.info.pop(CHANGED, None)
+
+
+def bump_generation(session: Session) -> None:
+    from app.models.generation import ContentGeneration, fresh_start
+
+    table = ContentGeneration.__table__
+    conn = session.connection()
+    done = conn.execute(update(table).where(table.c.id == 1).values(value=table.c.value + 1))
+    if done.rowcount == 0:  # the row was removed (tests empty every table)
+        conn.execute(insert(table).values(id=1, value=fresh_start()))
+
+
+_GENERATION_SQL = "SELECT value FROM content_generation WHERE id = 1"
+
+
+def current_generation() -> int | None:
+    """The committed counter, read on a connection of its own: a third of what a cached page
+    costs went into the ORM session's machinery for this one lookup."""
+    with db.engine.connect() as conn:
+        return conn.exec_driver_sql(_GENERATION_SQL).scalar()
+
+
+def _cacheable() -> bool:
+    return (
+        current_app.config.get("PAGE_CACHE", False)
+        and request.method == "GET"
+        and "Authorization" not in request.headers
+        and not session.get("_flashes")
+        and not current_user.is_authenticated
+    )
+
+
+def _key(generation: int) -> str:
+    parts = "\n".join(
+        (
+            str(generation),
+            str(get_locale() or ""),
+            str(get_timezone() or ""),
+            request.accept_languages.best or "",
+            request.host_url,
+            request.full_path,
+        )
+    )
+    return "page:" + hashlib.sha256(parts.encode()).hexdigest()
+
+
+def _restore(entry: tuple) -> Response:
+    status, headers, body = entry
+    if CSRF_PLACEHOLDER in body:
+        from flask_wtf.csrf import generate_csrf
+
+        body = body.replace(CSRF_PLACEHOLDER, generate_csrf().encode())
+    return Response(body, status=status, headers=headers)
+
+
+def cached_page(view):
+    """Serve the view from the cache for anonymous visitors (see the module's docstring)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not _cacheable():
+            return view(*args, **kwargs)
+        generation = current_generation()
+        if generation is None:
+            return view(*args, **kwargs)
+        key = _key(generation)
+        try:
+            entry = cache.get(key)
+        except Exception:  # a cache server that is down must not take the site with it
+            log.warning("page cache unavailable", exc_info=True)
+            return view(*args, **kwargs)
+        if entry is not None:
+            g.page_cache = "hit"
+            return _restore(entry)
+        response = make_response(view(*args, **kwargs))
+        g.page_cache = "miss"
+        if (
+            response.status_code != 200
+            or response.direct_passthrough
+            or "Set-Cookie" in response.headers
+            or session.get("_flashes")
+        ):
+            return response
+        body = response.get_data()
+        token = g.get("csrf_token")
+        if token:
+            body = body.replace(token.encode(), CSRF_PLACEHOLDER)
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _SKIPPED_HEADERS]
+        try:
+            cache.set(key, (response.status_code, headers, body))
+        except Exception:
+            log.warning("page cache unavailable", exc_info=True)
+        return response
+
+    return wrapper
+
+
+def configure(app) -> None:
+    """Bind Flask-Caching: Redis when CACHE_REDIS_URL is set, else in-process memory."""
+    if app.config.get("CACHE_REDIS_URL"):
+        app.config["CACHE_TYPE"] = "RedisCache"
+    cache.init_app(app)
+
+    @app.before_request
+    def _note_page_read():
+        # Set only when a request is dispatched (not in a bare test_request_context).
+        g.reading_page = request.method in ("GET", "HEAD")
+
+
+def raise_on_lazy_load(state) -> None:
+    """In the test configuration, a relationship loaded lazily with SQL while a page is
+    read (GET, HEAD) is an error: pages must load what they show with eager loading, in a
+    fixed number of statements whatever the data. Writes (POST handlers, services, the CLI)
+    may still load lazily: they touch one object at a time."""
+    if (
+        state.is_select
+        and state.lazy_loaded_from is not None
+        and has_request_context()
+        and g.get("reading_page")
+        and current_app.config.get("RAISE_ON_LAZY_LOAD")
+    ):
+        mapper = state.lazy_loaded_from.mapper.class_.__name__
+        raise LazyLoadError(f"lazy load from {mapper} ({state.statement})")
+
+
+class LazyLoadError(RuntimeError):
+    """A relationship was loaded lazily with SQL while RAISE_ON_LAZY_LOAD is on."""
+
+
+event.listen(Session, "do_orm_execute", raise_on_lazy_load)
