@@ -365,7 +365,9 @@ def reports():
                 targets[("comment", comment.id)] = comment
         if practice_ids:
             for practice in db.session.scalars(
-                select(Practice).where(Practice.id.in_(practice_ids))
+                select(Practice)
+                .where(Practice.id.in_(practice_ids))
+                .options(joinedload(Practice.author))
             ):
                 targets[("practice", practice.id)] = practice
     items = [

@@ -112,6 +112,9 @@ def test_three_reports_hide_a_practice(app, login_as, reporters, practice_id):
     visitor = login_as("anonymous")
     assert visitor.get(f"/practices/{practice_id}").status_code == 404
     assert "Reported practice" not in visitor.get("/").get_data(as_text=True)
+    queue = login_as("moderator").get("/moderation/reports")
+    assert queue.status_code == 200
+    assert "Block the author" in queue.get_data(as_text=True)
     assert login_as("official").get(f"/practices/{practice_id}").status_code == 200
     login_as("moderator").post(f"/moderation/items/practice/{practice_id}/dismiss")
     assert visitor.get(f"/practices/{practice_id}").status_code == 200
