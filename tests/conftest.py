@@ -300,3 +300,24 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 __all__ = ["PASSWORD", "login"]
+
+
+# Test files whose outcome does not depend on the database the suite runs on: they build
+# their own database (SQLite files of 1,000 and 100,000 practices; a PostgreSQL cluster and
+# Redis for two app instances) or check only what the browser shows. CI runs them once, in
+# the SQLite pass; `make test-pg` deselects them with -m "not engine_independent".
+ENGINE_INDEPENDENT = {
+    "tests/perf/test_growth.py",
+    "tests/perf/test_query_plans.py",
+    "tests/deploy/test_multi_instance.py",
+    "tests/browser/test_axe_walk.py",
+    "tests/browser/test_cjk.py",
+    "tests/browser/test_keyboard.py",
+    "tests/core/test_catalogues.py",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.nodeid.split("::", 1)[0] in ENGINE_INDEPENDENT:
+            item.add_marker(pytest.mark.engine_independent)
