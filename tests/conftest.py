@@ -88,14 +88,35 @@ def app(tmp_path_factory, request):
         db.engine.dispose()
 
 
+def _touched_tables(conn, tables) -> list:
+    """The PostgreSQL tables that hold rows or whose id sequence was used since the last wipe."""
+    not_empty = " UNION ALL ".join(
+        f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables
+    )
+    used = conn.execute(
+        text(
+            "SELECT DISTINCT t.relname FROM pg_sequences ps "
+            "JOIN pg_class s ON s.relname = ps.sequencename AND s.relkind = 'S' "
+            "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+            "JOIN pg_class t ON t.oid = d.refobjid "
+            "WHERE ps.schemaname = current_schema() AND ps.last_value IS NOT NULL"
+        )
+    ).scalars()
+    names = set(conn.execute(text(not_empty)).scalars()) | set(used)
+    return [t for t in tables if t.name in names]
+
+
 def _wipe(app) -> None:
     with app.app_context():
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
             if db.engine.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                # TRUNCATE of every table costs ~170 ms a test; only those the test wrote to
+                # (rows left, or a sequence used) take ~10 ms.
+                names = ", ".join(f'"{t.name}"' for t in _touched_tables(conn, tables))
+                if names:
+                    conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             else:
                 for table in tables:
                     conn.execute(table.delete())
