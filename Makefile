@@ -9,7 +9,7 @@ PG_PORT ?= 55432
 # One test process per core (pytest-xdist); each gets its own database.
 PYTEST_ARGS ?= -n auto --dist loadfile
 
-.PHONY: run test test-pg install translations extract-messages lint bench clean browser-deps
+.PHONY: run test test-pg install translations extract-messages lint bench clean test-deps
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,26 +40,33 @@ run: install instance/.seeded
 	$(FLASK) db upgrade
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+## What the suite needs from Debian: Chromium and the CJK fonts (browser tests), PostgreSQL's
+## server binaries and Redis (backup tests, two app instances on one database and one Redis).
+test-deps:
+	@need=""; \
+	[ -x /usr/bin/chromium ] || need="$$need chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need="$$need fonts-noto-cjk"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
+	command -v redis-server >/dev/null || need="$$need redis-server"; \
+	if [ -n "$$need" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium for the browser tests..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	    echo "Installing Debian packages for the tests:$$need"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; \
 	  else \
-	    echo "The browser tests need Chromium at /usr/bin/chromium."; \
-	    echo "Install it with: sudo apt-get install chromium   (then run make test again)"; \
+	    echo "The tests need these Debian packages:$$need"; \
+	    echo "Install them with: sudo apt-get install$$need   (then run make test again)"; \
 	    exit 1; \
 	  fi; \
 	fi
 
-test: install browser-deps
+test: install test-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 ## The same suite on PostgreSQL: TEST_DATABASE_URL if set, else a throwaway cluster.
 ## Tests marked engine_independent (their own databases, or only what the browser shows;
 ## listed in tests/conftest.py) ran in the SQLite pass and are left out here.
 PG_SELECT ?= -m "not engine_independent"
-test-pg: install browser-deps
+test-pg: install test-deps
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  $(BIN)/python -m pytest -q $(PYTEST_ARGS) $(PG_SELECT); \
 	else \
