@@ -338,7 +338,23 @@ ENGINE_INDEPENDENT = {
 }
 
 
+# The longest files, started first so that no worker is left alone with one at the end.
+LONGEST_FIRST = (
+    "tests/browser/test_axe_walk.py",
+    "tests/perf/test_growth.py",
+    "tests/deploy/test_multi_instance.py",
+    "tests/api/test_schemathesis.py",
+    "tests/core/test_delivery.py",
+)
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if item.nodeid.split("::", 1)[0] in ENGINE_INDEPENDENT:
             item.add_marker(pytest.mark.engine_independent)
+
+    def rank(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
