@@ -325,7 +325,7 @@ __all__ = ["PASSWORD", "login"]
 
 # Test files whose outcome does not depend on the database the suite runs on: they build
 # their own database (SQLite files of 1,000 and 100,000 practices; a PostgreSQL cluster and
-# Redis for two app instances) or check only what the browser shows. CI runs them once, in
+# Redis for two app instances) or check only what the browser shows (all of tests/browser/). CI runs them once, in
 # the SQLite pass; `make test-pg` deselects them with -m "not engine_independent".
 ENGINE_INDEPENDENT = {
     "tests/perf/test_growth.py",
@@ -350,7 +350,10 @@ LONGEST_FIRST = (
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if item.nodeid.split("::", 1)[0] in ENGINE_INDEPENDENT:
+        path = item.nodeid.split("::", 1)[0]
+        # Browser journeys drive the same routes that the tests beside them check on both
+        # databases; what they add (focus, axe, scripts, layout) does not depend on the engine.
+        if path in ENGINE_INDEPENDENT or path.startswith("tests/browser/"):
             item.add_marker(pytest.mark.engine_independent)
 
     def rank(item) -> int:
