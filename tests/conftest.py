@@ -325,8 +325,9 @@ __all__ = ["PASSWORD", "login"]
 
 # Test files whose outcome does not depend on the database the suite runs on: they build
 # their own database (SQLite files of 1,000 and 100,000 practices; a PostgreSQL cluster and
-# Redis for two app instances) or check only what the browser shows (all of tests/browser/). CI runs them once, in
-# the SQLite pass; `make test-pg` deselects them with -m "not engine_independent".
+# Redis for two app instances) or check only what the browser shows (all of tests/browser/).
+# CI runs them once, in the SQLite pass; `make test-pg` deselects them with
+# -m "not engine_independent".
 ENGINE_INDEPENDENT = {
     "tests/perf/test_growth.py",
     "tests/perf/test_query_plans.py",
