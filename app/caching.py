@@ -44,30 +44,24 @@ CSRF_PLACEHOLDER = b"__ux-csrf-token__"
 _SKIPPED_HEADERS = {"set-cookie", "content-length"}
 
 
-def _watched():
-    from app.models import (
-        Attachment,
-        City,
-        Comment,
-        Exchange,
-        Practice,
-        PracticeRevision,
-        Registration,
-        Tag,
-        Theme,
-    )
+# The models whose rows appear on public pages: a change to any of them retires the cache.
+WATCHED_MODELS = (
+    "Attachment",
+    "City",
+    "Comment",
+    "Exchange",
+    "Practice",
+    "PracticeRevision",
+    "Registration",
+    "Tag",
+    "Theme",
+)
 
-    return (
-        Attachment,
-        City,
-        Comment,
-        Exchange,
-        Practice,
-        PracticeRevision,
-        Registration,
-        Tag,
-        Theme,
-    )
+
+def _watched():
+    from app import models
+
+    return tuple(getattr(models, name) for name in WATCHED_MODELS)
 
 
 def _changes_public_content(session: Session) -> bool:

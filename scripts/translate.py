@@ -1,8 +1,8 @@
 """Maintainers: refresh the catalogues and fill translations from JSON files.
 
-    .venv/bin/python scripts/translate.py                       # extract, update, compile; list gaps
-    .venv/bin/python scripts/translate.py de de.json more.json   # also fill German from JSON dicts
-    .venv/bin/python scripts/translate.py all bundle.json        # bundle: {"de": {...}, "fr": {...}}
+    .venv/bin/python scripts/translate.py                      # extract, merge, compile; list gaps
+    .venv/bin/python scripts/translate.py de de.json more.json  # also fill German from JSON dicts
+    .venv/bin/python scripts/translate.py all bundle.json       # {"de": {...}, "fr": {...}}
 
 A dict maps an English msgid to its translation (a list of forms for plural msgids).
 Catalogues of new languages in config.LANGUAGES are created. Prints what is still missing.
@@ -35,12 +35,27 @@ def run(*args: str) -> None:
 
 def refresh() -> None:
     """Extract the source's strings and merge them into every catalogue, creating new ones."""
-    run("extract", *EXTRACT, "-o", "translations/messages.pot", "--no-location", "--sort-output", ".")
+    run(
+        "extract",
+        *EXTRACT,
+        "-o",
+        "translations/messages.pot",
+        "--no-location",
+        "--sort-output",
+        ".",
+    )
     for code in languages():
         if not (ROOT / "translations" / code / "LC_MESSAGES" / "messages.po").exists():
             run("init", "-i", "translations/messages.pot", "-d", "translations", "-l", code)
-    run("update", "-i", "translations/messages.pot", "-d", "translations",
-        "--no-fuzzy-matching", "--ignore-obsolete")
+    run(
+        "update",
+        "-i",
+        "translations/messages.pot",
+        "-d",
+        "translations",
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+    )
 
 
 def fill(code: str, translations: dict) -> list[str]:

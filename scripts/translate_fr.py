@@ -1,4 +1,4 @@
-"""Maintainers: refresh the catalogues and fill French from a JSON dict (argv[1]); see translate.py."""
+"""Maintainers: refresh the catalogues, fill French from a JSON dict (argv[1]); see translate.py."""
 
 import subprocess
 import sys

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from app.extensions import db
 from app.models import OutboxMessage
+from tests.practices.test_feed import count_statements
 
 
 def add_messages(app, count: int, status: str, offset: int = 0) -> None:
@@ -25,32 +24,15 @@ def add_messages(app, count: int, status: str, offset: int = 0) -> None:
         db.session.commit()
 
 
-def statements(app, client, path) -> int:
-    seen = []
-
-    def _count(conn, cursor, statement, params, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
-    assert response.status_code == 200
-    return len(seen)
-
-
 def test_outbox_runs_a_fixed_number_of_statements(app, login_as):
     admin = login_as("admin")
     add_messages(app, 2, "failed")
     add_messages(app, 2, "sent")
-    small = statements(app, admin, "/admin/outbox/")
+    small = count_statements(app, admin, "/admin/outbox/")
     add_messages(app, 40, "failed", offset=10)
     add_messages(app, 40, "queued")
-    assert statements(app, admin, "/admin/outbox/") == small
-    assert statements(app, admin, "/admin/outbox/?status=failed&page=2") == small
+    assert count_statements(app, admin, "/admin/outbox/") == small
+    assert count_statements(app, admin, "/admin/outbox/?status=failed&page=2") == small
 
 
 def test_outbox_filters_and_pages(app, login_as):
@@ -89,8 +71,12 @@ def test_notification_pages_run_a_fixed_number_of_statements(app, login_as, user
 
     client = login_as("participant")
     add(2)
-    small = [statements(app, client, p) for p in ("/notifications/", "/notifications/preferences")]
+    small = [
+        count_statements(app, client, p) for p in ("/notifications/", "/notifications/preferences")
+    ]
     add(60)
     client.post("/notifications/preferences", data={"comment": "app", "reminder": "mail"})
-    large = [statements(app, client, p) for p in ("/notifications/", "/notifications/preferences")]
+    large = [
+        count_statements(app, client, p) for p in ("/notifications/", "/notifications/preferences")
+    ]
     assert small == large
