@@ -28,11 +28,9 @@ class CSRFClient(FlaskClient):
     csrf_token: str | None = None
 
     def fetch_csrf(self) -> str:
-        page = self.get("/auth/register")
+        # A light page: every page's footer has the language switcher, a form with the token.
+        page = self.get("/auth/check-mail")
         match = CSRF_RE.search(page.get_data(as_text=True))
-        if not match:
-            page = self.get("/")
-            match = CSRF_RE.search(page.get_data(as_text=True))
         assert match, "no CSRF token found"
         self.csrf_token = match.group(1)
         return self.csrf_token
@@ -152,35 +150,21 @@ def factory(app) -> Factory:
     return Factory(app)
 
 
-@pytest.fixture
-def city(factory):
-    return factory.city(
-        name="Rome", country="IT", timezone="Europe/Rome", domains=["comune.roma.it"]
-    )
+ROME = {"name": "Rome", "country": "IT", "timezone": "Europe/Rome", "domains": ["comune.roma.it"]}
+GWANGJU = {
+    "name": "Gwangju",
+    "country": "KR",
+    "timezone": "Asia/Seoul",
+    "domains": ["gwangju.go.kr"],
+}
+THEMES = [
+    ("health", "Health"),
+    ("local-economy", "Local economy"),
+    ("mobility-transport", "Mobility and transport"),
+]
 
 
-@pytest.fixture
-def other_city(factory):
-    return factory.city(
-        name="Gwangju", country="KR", timezone="Asia/Seoul", domains=["gwangju.go.kr"]
-    )
-
-
-@pytest.fixture
-def themes(factory):
-    """A few of the real themes, by slug."""
-    return {
-        slug: factory.theme(slug=slug, name=name)
-        for slug, name in [
-            ("health", "Health"),
-            ("local-economy", "Local economy"),
-            ("mobility-transport", "Mobility and transport"),
-        ]
-    }
-
-
-@pytest.fixture
-def users(factory, city, other_city) -> dict[str, SimpleNamespace]:
+def make_people(factory: Factory, city, other_city) -> dict[str, SimpleNamespace]:
     """One person of each role; `official` works for `city`, `other_official` for `other_city`."""
     return {
         "participant": factory.user("participant", email="paula@example.net", name="Paula Part"),
@@ -193,6 +177,28 @@ def users(factory, city, other_city) -> dict[str, SimpleNamespace]:
         "moderator": factory.user("moderator", email="mod@example.net", name="Mona Mod"),
         "admin": factory.user("admin", email="admin@example.net", name="Adam Admin"),
     }
+
+
+@pytest.fixture
+def city(factory):
+    return factory.city(**ROME)
+
+
+@pytest.fixture
+def other_city(factory):
+    return factory.city(**GWANGJU)
+
+
+@pytest.fixture
+def themes(factory):
+    """A few of the real themes, by slug."""
+    return {slug: factory.theme(slug=slug, name=name) for slug, name in THEMES}
+
+
+@pytest.fixture
+def users(factory, city, other_city) -> dict[str, SimpleNamespace]:
+    """One person of each role; `official` works for `city`, `other_official` for `other_city`."""
+    return make_people(factory, city, other_city)
 
 
 def login(client: CSRFClient, user, password: str | None = None, remember: bool = False):

@@ -79,3 +79,14 @@ def rows(app, model, **where) -> list:
         for item in found:
             db.session.expunge(item)
         return list(found)
+
+
+def snapshot(app) -> dict[str, list[tuple]]:
+    """Every row of every table, by table name, in a stable order (to show nothing changed)."""
+    out = {}
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            found = db.session.execute(select(table)).all()
+            out[table.name] = sorted((tuple(r) for r in found), key=repr)
+        db.session.remove()
+    return out

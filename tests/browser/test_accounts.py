@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe import assert_no_axe_violations, assert_sound_structure
@@ -65,59 +64,19 @@ def test_wrong_password_is_refused_in_the_browser(page, site, users):
 
 
 # -- accessibility ------------------------------------------------------------------------------
-
-PAGES = [
-    # (who, path, what to do once there)
-    ("anonymous", "/", None),
-    ("anonymous", "/auth/register", None),
-    ("anonymous", "/auth/register", "submit-empty"),
-    ("anonymous", "/auth/login", None),
-    ("anonymous", "/auth/login", "submit-empty"),
-    ("anonymous", "/auth/reset", None),
-    ("anonymous", "/auth/register", "in-french"),
-    ("anonymous", "/preferences", None),
-    ("anonymous", "/no-such-page", None),
-    ("participant", "/", None),
-    ("participant", "/account", None),
-    ("participant", "/preferences", None),
-    ("moderator", "/moderation/", None),
-    ("moderator", "/moderation/users", None),
-    ("moderator", "/moderation/log", None),
-    ("moderator", "/moderation/users/{requester}", None),
-]
+# Every page as each role sees it, and forms sent empty, are walked in test_axe_walk.py; here
+# are the states the walk does not reach: another language, and a URL that is no page.
 
 
-def _visit(page, site, request, who, path, action):
-    """Open `path` as `who` (after logging in), and submit its form empty if asked."""
-    path_values = {}
-    if who != "anonymous":
-        users = request.getfixturevalue("users")
-        path_values["requester"] = request.getfixturevalue("moderation_work").requester.id
-        request.getfixturevalue("log_in")(page, users[who])
-    if action == "in-french":
-        page.context.add_cookies([{"name": "lang", "value": "fr", "url": site}])
-    response = page.goto(site + path.format(**path_values))
-    if action == "in-french":
-        expect(page.locator("html")).to_have_attribute("lang", "fr")
-    if action == "submit-empty":
-        with page.expect_response(lambda r: r.request.method == "POST") as info:
-            page.locator("main form").get_by_role("button").click()
-        response = info.value
-        expect(page.locator("#error-summary")).to_be_visible()
-    return response
-
-
-@pytest.mark.parametrize(
-    "who,path,action", PAGES, ids=[f"{w}:{p}{':' + a if a else ''}" for w, p, a in PAGES]
-)
-def test_page_is_accessible_and_logs_no_console_error(
-    page, site, console, request, who, path, action
-):
-    """axe finds no WCAG 2.1 A/AA violation; ids are unique, the page reflows at 320 px;
-    the console shows no error and no CSP violation."""
-    response = _visit(page, site, request, who, path, action)
-    expected = 404 if path == "/no-such-page" else 422 if action == "submit-empty" else 200
-    assert response.status == expected
+def test_a_page_in_french_is_accessible_and_logs_no_console_error(page, site, console):
+    page.context.add_cookies([{"name": "lang", "value": "fr", "url": site}])
+    response = page.goto(f"{site}/auth/register")
+    assert response.status == 200
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    with page.expect_response(lambda r: r.request.method == "POST") as info:
+        page.locator("main form").get_by_role("button").click()
+    assert info.value.status == 422
+    expect(page.locator("#error-summary")).to_be_visible()
     assert_no_axe_violations(page)
     assert_sound_structure(page)
     assert not console.problems, "\n".join(console.problems)
@@ -135,12 +94,15 @@ def test_console_watch_reports_a_csp_violation(page, site, console):
     assert any("Content Security Policy" in p for p in console.problems), console.problems
 
 
-def test_not_found_page_answers_404_with_a_heading(page, site):
+def test_not_found_page_answers_404_with_a_heading(page, site, console):
     response = page.goto(f"{site}/no-such-page")
     assert response.status == 404
     expect(page).to_have_title("Page not found · Urban Exchange")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     expect(page.get_by_role("link", name="Back to the home page")).to_be_visible()
+    assert_no_axe_violations(page)
+    assert_sound_structure(page)
+    assert not console.problems, "\n".join(console.problems)
 
 
 # -- keyboard only ------------------------------------------------------------------------------

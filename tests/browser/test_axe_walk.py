@@ -20,7 +20,8 @@ a route that never answers HTML, in NOT_HTML with the reason). Add a line to SAM
 
 On every page opened the walk checks: no axe violation, a skip link to #main as the first
 tabbable element and the first thing Tab reaches (with a visible focus indicator), a usable
-language switcher in the footer, one h1 and one main landmark, unique ids, no console error
+language switcher in the footer, one h1 and one main landmark, unique ids, a title that names
+the page, reflow at 320 CSS pixels without sideways scrolling (WCAG 1.4.10), no console error
 or CSP violation. The run prints its time per role (`-s`).
 """
 
@@ -36,7 +37,13 @@ import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 from werkzeug.datastructures import FileStorage
 
-from tests.browser.axe import STRUCTURE_SCRIPT, axe_violations, format_violations
+from tests.browser.axe import (
+    STRUCTURE_SCRIPT,
+    axe_violations,
+    format_violations,
+    reflow_problem,
+    title_problem,
+)
 from tests.browser.conftest import ConsoleWatch
 
 ROLES = ("anonymous", "participant", "official", "other_official", "moderator", "admin")
@@ -68,6 +75,8 @@ SAMPLES: dict[str, list] = {
         Sample("/?page=2", (ANON,)),
         Sample("/?for=me", (PART,)),
         Sample("/?theme=mobility-transport", (ANON,)),  # nothing to show
+        Sample("/?theme=health&region=eu", (ANON,)),
+        Sample("/?theme=no-such-theme", (ANON,)),
     ],
     "main.preferences": ["/preferences?next=/practices/"],
     "auth.register": ["/auth/register", Submit("/auth/register")],
@@ -89,6 +98,8 @@ SAMPLES: dict[str, list] = {
         Sample("/practices/?page=2", (ANON,)),
         Sample("/practices/?q=masks", (PART,)),
         Sample("/practices/?q=zzyzxnothing", (ANON,)),
+        Sample("/practices/?q=%22%29%28*", (ANON,)),  # only symbols: no words to look for
+        Sample("/practices/?q=masks&theme=health&size=500k-1m", (ANON,)),
         Sample("/practices/?region=non-eu&theme=health", (OTHER,)),
     ],
     "practices.mine": ["/practices/mine"],
@@ -145,7 +156,11 @@ SAMPLES: dict[str, list] = {
     "notifications.index": ["/notifications/"],
     "notifications.preferences": ["/notifications/preferences"],
     "notifications.unsubscribe": ["/notifications/unsubscribe/{unsubscribe_token}"],
-    "outbox.index": ["/admin/outbox/", Sample("/admin/outbox/?status=sent", (ADMIN,))],
+    "outbox.index": [
+        "/admin/outbox/",
+        Sample("/admin/outbox/?status=sent", (ADMIN,)),
+        Sample("/admin/outbox/?status=failed", (ADMIN,)),
+    ],
     "moderation.queue": [
         "/moderation/",  # an official request, a practice, an edit and a comment waiting
         Submit(
@@ -217,7 +232,14 @@ def walk_data(app, factory, users, city, other_city, themes, tmp_path):
     from app.comments.services import post_comment, report
     from app.exchanges.services import cancel_exchange, mark_held, record_minutes, sign_up
     from app.extensions import db
-    from app.models import Exchange, Notification, OfficialRequest, Practice, User
+    from app.models import (
+        Exchange,
+        Notification,
+        OfficialRequest,
+        OutboxMessage,
+        Practice,
+        User,
+    )
     from app.moderation.services import block_user
     from app.practices.attachments import add_attachment
     from app.security import make_token
@@ -285,6 +307,17 @@ def walk_data(app, factory, users, city, other_city, themes, tmp_path):
         )
         db.session.add(
             OfficialRequest(user_id=applicant.id, city_id=city.id, message="I run the desk.")
+        )
+        db.session.add(
+            OutboxMessage(
+                message_id="<failed@localhost>",
+                recipient="gone@example.org",
+                subject="Your seat is confirmed",
+                body_text="x",
+                status=OutboxMessage.FAILED,
+                attempts=6,
+                last_error="550 5.1.1 no such mailbox",
+            )
         )
         block_user(get_user(blocked.id), get_user(moderator), "Spam")
         reset_token = make_token(
@@ -437,6 +470,13 @@ class Walk:
         structure = page.evaluate(STRUCTURE_SCRIPT)
         if structure["duplicateIds"] or len(structure["h1"]) != 1 or structure["mains"] != 1:
             self.problem(f"structure: {structure}")
+        if title_problem(structure):
+            self.problem(title_problem(structure))
+        started = time.perf_counter()
+        overflow = reflow_problem(page)
+        self.timing["reflow"] += time.perf_counter() - started
+        if overflow:
+            self.problem(f"scrolls sideways at 320 px: {overflow}")
         started = time.perf_counter()
         violations = axe_violations(page)
         self.timing["axe"] += time.perf_counter() - started

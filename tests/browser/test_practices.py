@@ -3,11 +3,9 @@ axe on the feed, practice, form and queue pages."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.browser.axe import assert_no_axe_violations, assert_sound_structure
-from tests.practices.helpers import make_practice
+from tests.browser.axe import assert_no_axe_violations
 
 
 def test_official_writes_moderator_approves_visitor_finds_it(browser, site, users, themes, log_in):
@@ -48,43 +46,6 @@ def test_official_writes_moderator_approves_visitor_finds_it(browser, site, user
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Night buses for hospital staff")
     for p in (official, visitor, moderator):
         p.context.close()
-
-
-@pytest.fixture
-def practices(app, users, themes):
-    published = make_practice(app, users["official"].id, title="Masks for partner cities")
-    make_practice(app, users["other_official"].id, title="Related practice in Gwangju")
-    pending = make_practice(app, users["official"].id, status="pending", title="Pending one")
-    return {"published": published, "pending": pending}
-
-
-PAGES = [
-    ("anonymous", "/"),
-    ("anonymous", "/?theme=health&region=eu"),
-    ("anonymous", "/?theme=food"),
-    ("anonymous", "/practices/?q=masks"),
-    ("anonymous", "/practices/{published}"),
-    ("anonymous", "/practices/{published}/history"),
-    ("anonymous", "/cities/"),
-    ("anonymous", "/themes/health"),
-    ("official", "/practices/new"),
-    ("official", "/practices/{published}/edit"),
-    ("official", "/practices/{pending}"),
-    ("official", "/practices/mine"),
-    ("moderator", "/moderation/"),
-    ("moderator", "/practices/{pending}"),
-]
-
-
-@pytest.mark.parametrize("who,path", PAGES, ids=[f"{w}:{p}" for w, p in PAGES])
-def test_practice_pages_are_accessible(page, site, console, users, practices, log_in, who, path):
-    if who != "anonymous":
-        log_in(page, users[who])
-    response = page.goto(site + path.format(**practices))
-    assert response.status == 200
-    assert_no_axe_violations(page)
-    assert_sound_structure(page)
-    assert not console.problems, "\n".join(console.problems)
 
 
 def test_form_with_errors_is_accessible(page, site, console, users, themes, log_in):
