@@ -90,3 +90,44 @@ def snapshot(app) -> dict[str, list[tuple]]:
             out[table.name] = sorted((tuple(r) for r in found), key=repr)
         db.session.remove()
     return out
+
+
+def save_rows(app) -> dict[str, list[dict]]:
+    """Every row of every model table, for `restore_rows`: cheaper than building the same
+    data again through the services (a third of a second on PostgreSQL)."""
+    out = {}
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            query = select(table).order_by(*table.primary_key.columns)
+            out[table.name] = [dict(r._mapping) for r in db.session.execute(query)]
+        db.session.remove()
+    return out
+
+
+def restore_rows(app, saved: dict[str, list[dict]]) -> None:
+    """Empty the database and put back what `save_rows` saw, with the same ids; the search
+    index is rebuilt from the practices."""
+    from sqlalchemy import text
+
+    from app.search import reindex_all
+    from tests.conftest import _wipe
+
+    _wipe(app)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            postgres = conn.dialect.name == "postgresql"
+            for table in db.metadata.sorted_tables:
+                found = saved[table.name]
+                if not found:
+                    continue
+                conn.execute(table.insert(), found)
+                if postgres and "id" in table.c and table.c.id.autoincrement:
+                    conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'),"
+                            f' (SELECT max(id) FROM "{table.name}"))'
+                        )
+                    )
+        reindex_all()
+        db.session.commit()
+        db.session.remove()
