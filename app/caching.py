@@ -127,11 +127,47 @@ def bump_generation(session: Session) -> None:
 _GENERATION_SQL = "SELECT value FROM content_generation WHERE id = 1"
 
 
+def generation_engine():
+    """The engine the counter is read with. On PostgreSQL an engine of its own, in autocommit
+    and without the ping before each checkout: the pool's ping, then BEGIN, the lookup and
+    ROLLBACK made four round trips (1.1 ms of a cached page's ~2.5 ms on two cores), now one
+    (0.3 ms). A connection the server dropped fails once and is retried (`current_generation`),
+    as the ping would have caught it. Made per process on first use, after gunicorn forks."""
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return engine
+    own = current_app.extensions.get("ux_generation_engine")
+    if own is None or own[0] is not engine:
+        from sqlalchemy import create_engine
+
+        reader = create_engine(
+            engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=2
+        )
+        own = current_app.extensions["ux_generation_engine"] = (engine, reader)
+    return own[1]
+
+
+def engines() -> list:
+    """Every engine the app runs statements on (for statement counters)."""
+    return list(dict.fromkeys([db.engine, generation_engine()]))
+
+
 def current_generation() -> int | None:
     """The committed counter, read on a connection of its own: a third of what a cached page
     costs went into the ORM session's machinery for this one lookup."""
-    with db.engine.connect() as conn:
-        return conn.exec_driver_sql(_GENERATION_SQL).scalar()
+    from sqlalchemy.exc import DBAPIError
+
+    engine = generation_engine()
+    try:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql(_GENERATION_SQL).scalar()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        # The server closed the connection (restart, idle timeout): SQLAlchemy has dropped
+        # it from the pool; a second try opens a fresh one.
+        with engine.connect() as conn:
+            return conn.exec_driver_sql(_GENERATION_SQL).scalar()
 
 
 def _cacheable() -> bool:
