@@ -34,11 +34,12 @@ class Comment(db.Model):
     __tablename__ = "comment"
     __table_args__ = (
         CheckConstraint("(practice_id IS NULL) <> (exchange_id IS NULL)", name="one_subject"),
-        Index("ix_comment_practice_thread", "practice_id", "parent_id", "created_at"),
-        Index("ix_comment_exchange_thread", "exchange_id", "parent_id", "created_at"),
+        # Threads are in (created_at, id) order: see Practice's indexes.
+        Index("ix_comment_practice_thread", "practice_id", "parent_id", "created_at", "id"),
+        Index("ix_comment_exchange_thread", "exchange_id", "parent_id", "created_at", "id"),
         Index("ix_comment_status_created", "status", "created_at"),
         # The replies of a page of top-level comments.
-        Index("ix_comment_parent", "parent_id", "created_at"),
+        Index("ix_comment_parent", "parent_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

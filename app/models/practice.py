@@ -85,10 +85,12 @@ class Practice(db.Model):
 
     __tablename__ = "practice"
     __table_args__ = (
-        Index("ix_practice_status_published_at", "status", "published_at"),
-        Index("ix_practice_city_status_published_at", "city_id", "status", "published_at"),
+        # Lists end their order with the id (ties on the time): the id closes each index so
+        # that PostgreSQL reads the order from it too (SQLite's indexes end in the rowid).
+        Index("ix_practice_status_published_at", "status", "published_at", "id"),
+        Index("ix_practice_city_status_published_at", "city_id", "status", "published_at", "id"),
         # The listed practices (published, not hidden) newest first, without a sort.
-        Index("ix_practice_listed", "status", "hidden_at", "published_at"),
+        Index("ix_practice_listed", "status", "hidden_at", "published_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -86,4 +86,6 @@ def normalise(statement: str) -> str:
     """The statement without the varying parts of IN lists (the same shape at any size)."""
     statement = re.sub(r"\(__\[POSTCOMPILE_\w+\]\)", "(…)", statement)
     statement = re.sub(r"IN \((?:\?, )*\?\)", "IN (…)", statement)
+    # PostgreSQL (psycopg): IN (%(pk_1)s::INTEGER, %(pk_2)s::INTEGER, …)
+    statement = re.sub(r"IN \((?:%\(\w+\)s(?:::\w+)?, )*%\(\w+\)s(?:::\w+)?\)", "IN (…)", statement)
     return " ".join(statement.split())
