@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.caching import cached_fragment
 from app.extensions import db
 from app.models import City, Practice, PracticeStatus, Tag, Theme
 from app.models.city import SIZE_BANDS, is_country_code
@@ -170,6 +171,18 @@ class _IndexPagination(Pagination):
         return self._total
 
 
+class _CountedPagination(SelectPagination):
+    """`db.paginate` of the listed practices under `filters` alone (no user's criteria): the
+    total is a cached fragment, shared by every reader of those filters until content
+    changes (app/caching.py); counting walks every match."""
+
+    def _query_count(self) -> int:
+        filters = self._query_args["filters"]
+        return cached_fragment(
+            "practice_count", tuple(sorted(filters.as_args().items())), super()._query_count
+        )
+
+
 def _words_only(filters: PracticeFilters, criteria) -> bool:
     """Only words to search for: the full-text index alone (listed practices) answers."""
     return set(filters.as_args()) == {"q"} and not criteria and bool(search_terms(filters.q))
@@ -192,6 +205,16 @@ def paginate_practices(
         return _IndexPagination(
             page=page, per_page=per_page, max_per_page=max_per_page, error_out=False, q=filters.q
         )
+    if not criteria:
+        return _CountedPagination(
+            select=published_query(filters),
+            session=db.session(),
+            filters=filters,
+            page=page,
+            per_page=per_page,
+            max_per_page=max_per_page,
+            error_out=False,
+        )
     return db.paginate(
         published_query(filters, *criteria),
         page=page,
@@ -203,7 +226,15 @@ def paginate_practices(
 
 def theme_counts(filters: PracticeFilters, *criteria) -> dict[int, int]:
     """Published practices per theme under the other filters (one statement). With words
-    only, the matches come from the index (listed practices) without joining `practice`."""
+    only, the matches come from the index (listed practices) without joining `practice`.
+    Without a user's criteria the result is a cached fragment (app/caching.py)."""
+    if not criteria:
+        parts = tuple(sorted(filters.as_args().items()))
+        return cached_fragment("theme_counts", parts, lambda: _theme_counts(filters))
+    return _theme_counts(filters, *criteria)
+
+
+def _theme_counts(filters: PracticeFilters, *criteria) -> dict[int, int]:
     query = select(practice_theme.c.theme_id, func.count()).group_by(practice_theme.c.theme_id)
     if _words_only(filters, criteria):
         return dict(
