@@ -10,6 +10,10 @@ transaction, so the next request of any process on any host computes new keys: e
 process's in-memory cache is retired at once without talking to the others. Reading the
 counter is one primary-key lookup per cached request.
 
+Time changes some pages with no write at all (an exchange starts, its sign-up closes, it
+leaves the upcoming list): loading a scheduled exchange notes its next such moment
+(`valid_until`), and a page is cached only until the earliest one it shows.
+
 Never cached: signed-in users, requests with an Authorization header, pages with a flash
 message waiting, answers other than 200, and answers that set a cookie. A CSRF token in a
 cached page is a placeholder, replaced by the visitor's own token when served.
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from functools import wraps
 
 from flask import (
@@ -176,6 +181,29 @@ def current_generation() -> int | None:
             return conn.exec_driver_sql(_GENERATION_SQL).scalar()
 
 
+def valid_until(instant) -> None:
+    """The page being built shows something that changes at `instant` with no write to the
+    database (an exchange starts, its sign-up closes, it leaves the upcoming list): a cached
+    copy must not outlive it. The earliest instant of the request wins."""
+    if not has_request_context():
+        return
+    current = g.get("cache_valid_until")
+    if current is None or instant < current:
+        g.cache_valid_until = instant
+
+
+def _lifetime() -> int | None:
+    """Seconds the page being built may stay cached; None when it must not be cached."""
+    from app.timeutil import utcnow
+
+    lifetime = current_app.config.get("CACHE_DEFAULT_TIMEOUT", 300)
+    until = g.get("cache_valid_until")
+    if until is None:
+        return lifetime
+    seconds = math.ceil((until - utcnow()).total_seconds())
+    return min(lifetime, seconds) if seconds > 0 else None
+
+
 def request_generation() -> int | None:
     """The content generation, read once per request (a page and its fragments share it)."""
     if "content_generation" not in g:
@@ -269,13 +297,16 @@ def cached_page(view):
             or session.get("_flashes")
         ):
             return response
+        lifetime = _lifetime()
+        if lifetime is None:
+            return response
         body = response.get_data()
         token = g.get("csrf_token")
         if token:
             body = body.replace(token.encode(), CSRF_PLACEHOLDER)
         headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _SKIPPED_HEADERS]
         try:
-            cache.set(key, (response.status_code, headers, body))
+            cache.set(key, (response.status_code, headers, body), timeout=lifetime)
         except Exception:
             log.warning("page cache unavailable", exc_info=True)
         return response

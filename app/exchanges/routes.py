@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -47,7 +46,7 @@ from app.models import (
     Theme,
     User,
 )
-from app.models.exchange import exchange_invited_city, exchange_theme
+from app.models.exchange import UPCOMING_GRACE, exchange_invited_city, exchange_theme
 from app.pagination import paginate
 from app.permissions import (
     can_create_exchange,
@@ -102,7 +101,7 @@ def upcoming_query():
         select(Exchange)
         .where(
             Exchange.status == ExchangeStatus.SCHEDULED,
-            Exchange.starts_at >= utcnow() - timedelta(hours=12),
+            Exchange.starts_at >= utcnow() - UPCOMING_GRACE,
         )
         .options(
             joinedload(Exchange.host_city),
@@ -131,7 +130,7 @@ def index():
     if when == "upcoming":
         query = query.where(
             Exchange.status == ExchangeStatus.SCHEDULED,
-            Exchange.starts_at >= now - timedelta(hours=12),
+            Exchange.starts_at >= now - UPCOMING_GRACE,
         )
         query = query.order_by(Exchange.starts_at, Exchange.id)
     else:
@@ -141,7 +140,7 @@ def index():
                 and_(Exchange.status != ExchangeStatus.SCHEDULED, Exchange.starts_at < now),
                 and_(
                     Exchange.status == ExchangeStatus.SCHEDULED,
-                    Exchange.starts_at < now - timedelta(hours=12),
+                    Exchange.starts_at < now - UPCOMING_GRACE,
                 ),
             )
         )

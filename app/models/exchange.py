@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -130,6 +131,30 @@ class Exchange(db.Model):
             and now < self.registration_deadline
             and now < self.starts_at
         )
+
+
+# How long an exchange stays on the upcoming list after it started (app/exchanges/routes.py).
+UPCOMING_GRACE = timedelta(hours=12)
+
+
+@event.listens_for(Exchange, "load")
+def _limit_cached_pages(exchange, _context) -> None:
+    """A page showing this exchange changes, with no write, when sign-up closes, when it
+    starts, ends, and leaves the upcoming list: cached copies of the page end then."""
+    if exchange.status != ExchangeStatus.SCHEDULED:
+        return
+    from app.caching import valid_until
+
+    now = utcnow()
+    moments = (
+        exchange.registration_deadline,
+        exchange.starts_at,
+        exchange.ends_at,
+        exchange.starts_at + UPCOMING_GRACE,
+    )
+    future = [m for m in moments if m is not None and m > now]
+    if future:
+        valid_until(min(future))
 
 
 class RegistrationStatus:

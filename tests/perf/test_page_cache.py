@@ -482,3 +482,26 @@ def test_the_generation_survives_a_dropped_database_connection(app, cached, publ
         response = client.get("/")
         assert response.status_code == 200
         assert "Masks for Granada" in response.get_data(as_text=True)
+
+
+def test_a_cached_page_ends_when_an_exchange_it_shows_starts(app, cached, users, city):
+    """Time changes a page with no write (an exchange starts, its sign-up closes): the
+    cached copy lives until the first such moment, not the cache's default lifetime."""
+    from datetime import timedelta
+
+    from app.timeutil import utcnow
+
+    soon = utcnow() + timedelta(seconds=2)
+    make_exchange(app, users["official"].id, city.id, starts_at=soon, title="Starting now")
+    make_exchange(app, users["official"].id, city.id, title="Next week")
+    instance = cached[0]
+    client = instance.test_client()
+    first, body = statements(instance, client, "/exchanges/")
+    assert "Starting now" in body
+    assert statements(instance, client, "/exchanges/")[0] == 1  # cached
+    time.sleep(max(0.0, (soon - utcnow()).total_seconds()) + 0.2)
+    again, _ = statements(instance, client, "/exchanges/")
+    assert again == first  # built again after the start
+
+    # Its next moment is its end, 90 minutes away: the new copy is cached again.
+    assert statements(instance, client, "/exchanges/")[0] == 1
