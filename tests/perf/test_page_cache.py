@@ -52,22 +52,8 @@ def cached(app):
 
 def statements(instance, client, path) -> tuple[int, str]:
     """(SQL statements run, body) for one GET."""
-    seen = []
-    with instance.app_context():
-        watched = engines()  # the content generation is read on an engine of its own on PG
-
-    def count(*_args):
-        seen.append(1)
-
-    for engine in watched:
-        event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = client.get(path)
-    finally:
-        for engine in watched:
-            event.remove(engine, "before_cursor_execute", count)
-    assert response.status_code == 200, path
-    return len(seen), response.get_data(as_text=True)
+    seen, body = sql_of(instance, client, path)
+    return len(seen), body
 
 
 @pytest.fixture
