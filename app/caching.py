@@ -151,8 +151,13 @@ def generation_engine():
     if own is None or own[0] is not engine:
         from sqlalchemy import create_engine
 
+        # A sync gunicorn worker reads with one connection; a few more for threaded servers.
         reader = create_engine(
-            engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=2
+            engine.url,
+            isolation_level="AUTOCOMMIT",
+            pool_pre_ping=False,
+            pool_size=1,
+            max_overflow=4,
         )
         own = current_app.extensions["ux_generation_engine"] = (engine, reader)
     return own[1]
