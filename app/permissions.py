@@ -5,6 +5,23 @@ from __future__ import annotations
 from app.models import Role, User
 
 
+def restrict_blueprint(bp, allowed) -> None:
+    """Every route of `bp` needs a signed-in user for whom `allowed(user)`: anonymous visitors
+    are sent to log in, others get 403."""
+    from flask import abort
+    from flask_login import current_user
+
+    from app.extensions import login_manager
+
+    @bp.before_request
+    def _restrict():
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not allowed(current_user):
+            abort(403)
+        return None
+
+
 def is_signed_in(user) -> bool:
     return bool(user) and getattr(user, "is_authenticated", False)
 

@@ -27,11 +27,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event  # noqa: E402
-
 from bench import dataset  # noqa: E402
 from bench.run import _app, _urls, ensure_database  # noqa: E402
-from tests.perf.plans import LARGE_TABLES, normalise, page_eager_load, problems  # noqa: E402
+from tests.perf.plans import (  # noqa: E402
+    LARGE_TABLES,
+    capture,
+    normalise,
+    page_eager_load,
+    plan,
+    problems,
+)
 
 _PG_SCAN = re.compile(r"Seq Scan on (\w+)")
 _PG_SORT = re.compile(r"(Incremental )?Sort\s+\(cost=[^)]*rows=(\d+)")
@@ -62,16 +67,13 @@ def relevance_ranking(statement: str) -> bool:
     return "ts_rank(" in statement or "bm25(" in statement
 
 
-def explain(conn, dialect: str, statement: str, parameters) -> list[str]:
-    cursor = conn.cursor()
-    try:
-        if dialect == "sqlite":
-            cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
-            return [row[3] for row in cursor.fetchall()]
-        cursor.execute("EXPLAIN " + statement, parameters)
-        return [row[0] for row in cursor.fetchall()]
-    finally:
-        cursor.close()
+def verdict(dialect: str, statement: str, lines: list[str], sizes: dict) -> tuple[str, list]:
+    """("ok" | "FLAG" | "rank", the plan lines flagged) for one statement."""
+    shape = normalise(statement)
+    bad = problems(lines, shape) if dialect == "sqlite" else pg_problems(lines, shape, sizes)
+    if bad and relevance_ranking(statement):
+        return "rank", []
+    return ("FLAG" if bad else "ok"), bad
 
 
 def main() -> int:
@@ -99,43 +101,19 @@ def main() -> int:
             db.session.remove()
         client = app.test_client()
         for label, path in _urls():
-            seen: list[tuple[str, object]] = []
-
-            def record(_conn, _cursor, statement, parameters, _context, _many, seen=seen):
-                seen.append((statement, parameters))
-
             client.get(path)  # warm-up
-            event.listen(db.engine, "before_cursor_execute", record)
-            try:
-                status = client.get(path).status_code
-            finally:
-                event.remove(db.engine, "before_cursor_execute", record)
+            seen = capture(app, client, path)
             selects = [(s, p) for s, p in seen if s.lstrip().upper().startswith(("SELECT", "WITH"))]
-            print(
-                f"\n== {label}  {path}  ({status}; {len(seen)} statements, {len(selects)} SELECT)"
-            )
-            raw = db.engine.raw_connection()
-            try:
-                for statement, parameters in selects:
-                    lines = explain(raw, dialect, statement, parameters)
-                    if dialect == "sqlite":
-                        bad = problems(lines, normalise(statement))
-                    else:
-                        bad = pg_problems(lines, normalise(statement), sizes)
-                    short = normalise(statement)[:110]
-                    if bad and relevance_ranking(statement):
-                        print(f"  rank  {short}")
-                        bad = []
-                    else:
-                        print(f"  {'FLAG' if bad else 'ok  '}  {short}")
-                    flagged += len(bad)
-                    for line in bad:
-                        print(f"        ! {line}")
-                    if args.verbose:
-                        for line in lines:
-                            print(f"        | {line}")
-            finally:
-                raw.close()
+            print(f"\n== {label}  {path}  ({len(seen)} statements, {len(selects)} SELECT)")
+            for statement, parameters in selects:
+                lines = plan(app, statement, parameters)
+                tag, bad = verdict(dialect, statement, lines, sizes)
+                flagged += len(bad)
+                print(f"  {tag:4}  {normalise(statement)[:110]}")
+                for line in bad:
+                    print(f"        ! {line}")
+                for line in lines if args.verbose else ():
+                    print(f"        | {line}")
         db.engine.dispose()
     print(f"\n{dialect}: {flagged} flagged")
     return 1 if flagged else 0

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
+from contextlib import contextmanager
 
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.extensions import db
 
@@ -81,20 +83,9 @@ def rows(app, model, **where) -> list:
         return list(found)
 
 
-def snapshot(app) -> dict[str, list[tuple]]:
-    """Every row of every table, by table name, in a stable order (to show nothing changed)."""
-    out = {}
-    with app.app_context():
-        for table in db.metadata.sorted_tables:
-            found = db.session.execute(select(table)).all()
-            out[table.name] = sorted((tuple(r) for r in found), key=repr)
-        db.session.remove()
-    return out
-
-
 def save_rows(app) -> dict[str, list[dict]]:
-    """Every row of every model table, for `restore_rows`: cheaper than building the same
-    data again through the services (a third of a second on PostgreSQL)."""
+    """Every row of every model table in primary-key order: to show nothing changed, and for
+    `restore_rows`, cheaper than building the same data again through the services."""
     out = {}
     with app.app_context():
         for table in db.metadata.sorted_tables:
@@ -131,3 +122,53 @@ def restore_rows(app, saved: dict[str, list[dict]]) -> None:
         reindex_all()
         db.session.commit()
         db.session.remove()
+
+
+@contextmanager
+def recording(app):
+    """The SQL statements run on the app's engines inside the block, as (statement,
+    parameters): the ORM's engine and, on PostgreSQL, the content generation's reader."""
+    from app.caching import engines
+
+    seen: list[tuple[str, object]] = []
+    with app.app_context():
+        watched = engines()
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        seen.append((statement, parameters))
+
+    for engine in watched:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        for engine in watched:
+            event.remove(engine, "before_cursor_execute", record)
+
+
+def count_statements(app, client, path) -> int:
+    """How many SQL statements one GET of `path` runs (it must answer 200)."""
+    with recording(app) as seen:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(seen)
+
+
+def at_once(work, times: int = 2) -> list[Exception]:
+    """Run `work()` in `times` threads released together; the exceptions they raised."""
+    barrier = threading.Barrier(times)
+    errors: list[Exception] = []
+
+    def run():
+        try:
+            barrier.wait(10)
+            work()
+        except Exception as error:  # noqa: BLE001 - returned to the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return errors

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from app.extensions import db, login_manager
+from app.extensions import db
 from app.models import ModerationAction, OfficialRequest, User
 from app.moderation import bp
 from app.moderation.forms import (
@@ -25,16 +25,10 @@ from app.moderation.services import (
     unblock_user,
 )
 from app.pagination import paginate
-from app.permissions import can_administer, can_block, can_moderate
+from app.permissions import can_administer, can_block, can_moderate, restrict_blueprint
 from app.timeutil import utcnow
 
-
-@bp.before_request
-def _require_moderator():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not can_moderate(current_user):
-        abort(403)
+restrict_blueprint(bp, can_moderate)
 
 
 @bp.route("/")
@@ -354,22 +348,11 @@ def reports():
         ):
             details.setdefault((entry.target_type, entry.target_id), []).append(entry)
         # The reported items in two statements, with what the page shows of them.
-        comment_ids = [i for t, i in keys if t == "comment"]
-        practice_ids = [i for t, i in keys if t == "practice"]
-        if comment_ids:
-            for comment in db.session.scalars(
-                select(Comment)
-                .where(Comment.id.in_(comment_ids))
-                .options(joinedload(Comment.author))
-            ):
-                targets[("comment", comment.id)] = comment
-        if practice_ids:
-            for practice in db.session.scalars(
-                select(Practice)
-                .where(Practice.id.in_(practice_ids))
-                .options(joinedload(Practice.author))
-            ):
-                targets[("practice", practice.id)] = practice
+        for kind, model in (("comment", Comment), ("practice", Practice)):
+            ids = [i for t, i in keys if t == kind]
+            if ids:
+                query = select(model).where(model.id.in_(ids)).options(joinedload(model.author))
+                targets.update(((kind, item.id), item) for item in db.session.scalars(query))
     items = [
         {
             "type": t,

@@ -13,11 +13,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.errors import error_response
-from app.extensions import db, login_manager
+from app.extensions import db
 from app.models import OutboxMessage
 from app.moderation.services import log_action
 from app.pagination import paginate
-from app.permissions import can_administer
+from app.permissions import can_administer, restrict_blueprint
 from app.timeutil import utcnow
 
 bp = Blueprint("outbox", __name__)
@@ -29,13 +29,7 @@ STATUS_LABELS = {
 }
 
 
-@bp.before_request
-def _require_admin():
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not can_administer(current_user):
-        abort(403)
-    return None
+restrict_blueprint(bp, can_administer)
 
 
 @bp.route("/")

@@ -6,7 +6,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import (
@@ -27,7 +26,7 @@ from app.timeutil import utcnow
 from tests.api.test_api import make_token
 from tests.conftest import login
 from tests.exchanges.helpers import make_exchange, register, statuses
-from tests.helpers import is_signed_in, row, rows
+from tests.helpers import is_signed_in, recording, row, rows
 from tests.practices.helpers import edit_published, make_practice
 
 
@@ -154,19 +153,9 @@ def test_export_is_rate_limited(login_as, users):
 
 
 def _statements(app, client) -> int:
-    seen = []
-
-    def _count(conn, cursor, statement, params, context, executemany):
-        seen.append(statement)
-
     client.fetch_csrf()  # outside the count: the export alone is measured
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
+    with recording(app) as seen:
         response = _export(client)
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
     assert response.status_code == 200
     return len(seen)
 

@@ -12,8 +12,9 @@ from app.models import Comment, ModerationAction, Notification
 from app.timeutil import utcnow
 from tests.conftest import login
 from tests.exchanges.helpers import make_exchange
+from tests.helpers import count_statements
 from tests.practices.helpers import make_practice
-from tests.practices.test_feed import HOSTILE, ElementCollector, count_statements
+from tests.practices.test_feed import HOSTILE, ElementCollector
 
 
 @pytest.fixture

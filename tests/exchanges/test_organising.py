@@ -11,8 +11,8 @@ import pytest
 
 from app.timeutil import utcnow
 from tests.exchanges.helpers import get, make_exchange, register, statuses
+from tests.helpers import count_statements
 from tests.practices.helpers import make_practice
-from tests.practices.test_feed import count_statements
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from app.extensions import db, limiter
 from app.models import ModerationAction, OfficialRequest, User
 from tests.conftest import GWANGJU, ROME, THEMES, login, make_people
 from tests.factories import Factory
-from tests.helpers import restore_rows, row, rows, save_rows, snapshot
+from tests.helpers import restore_rows, row, rows, save_rows
 
 ROLES = ["anonymous", "participant", "official", "other_official", "moderator", "admin"]
 LOGIN = "login"  # a redirect to the login page
@@ -528,7 +528,7 @@ def test_refused_actions_change_nothing(app, users, city, themes):
     (a wrong password, 422, may count as a failed attempt, so those rows are left out)."""
     targets = make_targets(app, Factory(app), city, users)
     clients = {role: client_of(app, users, role) for role in ROLES}
-    before = snapshot(app)
+    before = save_rows(app)
     failures = []
     for _endpoint, method, path, data, expected in MATRIX:
         if method == "GET":
@@ -538,7 +538,7 @@ def test_refused_actions_change_nothing(app, users, city, themes):
                 c = clients[role]
                 failures.append(check(c, role, targets, method, path, data, expected[role]))
     assert [f for f in failures if f] == []
-    after = snapshot(app)
+    after = save_rows(app)
     assert {t: rows for t, rows in after.items() if rows != before[t]} == {}
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import DigestSent, OutboxMessage, Practice
+from tests.helpers import at_once
 from tests.notifications.helpers import worker_round
 from tests.practices.helpers import make_practice
 
@@ -113,22 +113,7 @@ def test_two_workers_at_once_write_one_digest_each(app, factory, themes, users):
         db.session.commit()
     practice = make_practice(app, users["other_official"].id, themes=["health"])
     published(app, practice, MONDAY - timedelta(days=1))
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def work():
-        try:
-            barrier.wait(10)
-            worker_round(app, MONDAY)
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert errors == []
+    assert at_once(lambda: worker_round(app, MONDAY)) == []
     mails, rows = digests(app)
     assert sorted(r for r, _body in mails) == sorted(p.email for p in people)
     assert len(rows) == len(people)

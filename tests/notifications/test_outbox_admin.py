@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import OutboxMessage
-from tests.practices.test_feed import count_statements
+from tests.helpers import count_statements
 
 
 def add_messages(app, count: int, status: str, offset: int = 0) -> None:

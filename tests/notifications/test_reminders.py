@@ -3,7 +3,6 @@ person and start time, whatever the number of rounds or workers."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Notification, OutboxMessage, ReminderSent, User
 from tests.exchanges.helpers import get, make_exchange, register
+from tests.helpers import at_once
 from tests.notifications.helpers import calendars_in, worker_round
 
 
@@ -145,21 +145,6 @@ def test_two_workers_at_once_write_each_reminder_once(app, factory, users, city)
     for person in people:
         register(app, exchange_id, person.id)
     starts = get(app, exchange_id).starts_at
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def work():
-        try:
-            barrier.wait(10)
-            worker_round(app, starts - timedelta(hours=23))
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert errors == []
+    assert at_once(lambda: worker_round(app, starts - timedelta(hours=23))) == []
     assert reminders(app) == sorted((p.id, "24h") for p in people)
     assert sorted(m.recipient for m in reminder_mails(app)) == sorted(p.email for p in people)

@@ -1,12 +1,11 @@
-"""Capture the SQL a page runs and read SQLite's query plans for it."""
+"""Capture the SQL a page runs and read its query plans (SQLite; PostgreSQL for bench/plans.py)."""
 
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
-
 from app.extensions import db
+from tests.helpers import recording
 
 # Tables that grow with the network: a plan must reach their rows through an index.
 LARGE_TABLES = {
@@ -26,30 +25,23 @@ LARGE_TABLES = {
 
 def capture(app, client, path: str) -> list[tuple[str, object]]:
     """The (statement, parameters) of every SQL statement one GET of `path` runs."""
-    seen: list[tuple[str, object]] = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(_conn, _cursor, statement, parameters, _context, _many):
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recording(app) as seen:
         response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200, (path, response.status_code)
     return seen
 
 
 def plan(app, statement: str, parameters) -> list[str]:
-    """SQLite's EXPLAIN QUERY PLAN lines for one captured SELECT."""
+    """The plan of one captured SELECT: SQLite's EXPLAIN QUERY PLAN details, or the lines of
+    PostgreSQL's EXPLAIN."""
     with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
         raw = db.engine.raw_connection()
         try:
             cursor = raw.cursor()
-            cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
-            return [row[3] for row in cursor.fetchall()]
+            explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+            cursor.execute(explain + statement, parameters)
+            return [row[3] if sqlite else row[0] for row in cursor.fetchall()]
         finally:
             raw.close()
 

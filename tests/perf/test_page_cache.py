@@ -9,7 +9,6 @@ import subprocess
 import time
 
 import pytest
-from sqlalchemy import event
 
 from app import create_app
 from app.caching import engines
@@ -20,6 +19,7 @@ from app.models import Comment, Exchange, Practice, User
 from app.practices.services import archive_practice, decide_practice, restore_practice
 from tests.conftest import CSRFClient, login
 from tests.exchanges.helpers import make_exchange
+from tests.helpers import recording
 from tests.practices.helpers import edit_published, make_practice
 
 
@@ -97,22 +97,10 @@ def test_the_practice_page_is_cached(cached, published):
 
 def sql_of(instance, client, path) -> tuple[list[str], str]:
     """(the SQL statements run, body) for one GET."""
-    seen: list[str] = []
-    with instance.app_context():
-        watched = engines()
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(" ".join(statement.split()))
-
-    for engine in watched:
-        event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recording(instance) as seen:
         response = client.get(path)
-    finally:
-        for engine in watched:
-            event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200, path
-    return seen, response.get_data(as_text=True)
+    return [" ".join(statement.split()) for statement, _ in seen], response.get_data(as_text=True)
 
 
 def costly(statements: list[str]) -> list[str]:

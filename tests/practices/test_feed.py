@@ -6,9 +6,8 @@ from html.parser import HTMLParser
 
 import feedparser
 import pytest
-from sqlalchemy import event
 
-from app.extensions import db
+from tests.helpers import count_statements
 from tests.practices.helpers import make_practice
 
 HOSTILE = [
@@ -171,23 +170,6 @@ def test_atom_feed_is_valid_with_absolute_links_and_filters(app, users, themes, 
     assert [e.title for e in parsed.entries] == ["Health one"]
     assert parsed.entries[0].link.startswith("https://exchange.example.org/practices/")
     assert parsed.feed.links[0].href.startswith("https://exchange.example.org/")
-
-
-def count_statements(app, client, path):
-    statements = []
-
-    def _count(conn, cursor, statement, params, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
-    assert response.status_code == 200
-    return len(statements)
 
 
 @pytest.mark.parametrize(

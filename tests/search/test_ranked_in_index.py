@@ -11,9 +11,9 @@ from app.models import Practice
 from app.practices.queries import PracticeFilters, paginate_practices, published_query
 from app.search import INDEX_TABLE, index_practice
 from tests.conftest import login
+from tests.helpers import count_statements
 from tests.practices.helpers import make_practice
 from tests.search.helpers import found_ids
-from tests.search.test_search import count_statements
 
 NEUTRAL = {
     "resources": "",

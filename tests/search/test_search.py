@@ -7,9 +7,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import event
 
-from app.extensions import db
+from tests.helpers import count_statements
 from tests.practices.helpers import make_practice
 from tests.search.helpers import found_ids
 
@@ -354,23 +353,6 @@ def test_results_are_paginated(app, users, themes, client):
     html = client.get("/practices/?q=cycling").get_data(as_text=True)
     assert "23 practices" in html
     assert 'href="/practices/?q=cycling&amp;page=2"' in html
-
-
-def count_statements(app, client, path):
-    statements = []
-
-    def _count(conn, cursor, statement, params, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
-    assert response.status_code == 200
-    return len(statements)
 
 
 def test_search_page_runs_a_fixed_number_of_statements(app, users, themes, client):
